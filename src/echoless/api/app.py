@@ -1,0 +1,48 @@
+"""The FastAPI application: opens the vault, finishes interrupted deletions, runs the sweeper."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from echoless import __version__
+from echoless.api import deletions, errors, interactions
+from echoless.privacy import housekeeping
+from echoless.settings import Settings
+from echoless.vault.instance import open_vault
+
+_LOGGER = logging.getLogger(__name__)
+
+DESCRIPTION = """A self-hosted voice assistant whose voice history belongs to its users.
+
+Authenticate with `Authorization: Bearer <token>`: a **member token** (`elm_…`) reads and deletes
+that member's own history; a **device token** (`eld_…`) may only submit interactions. Every error has
+the shape `{"error": {"code": "...", "message": "...", "status": 404}}` with a stable `code`."""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        vault = open_vault(settings)
+        app.state.vault = vault
+        sweeper = housekeeping.Sweeper(vault)
+        sweeper.start()
+        try:
+            yield
+        finally:
+            sweeper.stop()
+            vault.close()
+
+    app = FastAPI(title="echoless", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    errors.install(app)
+    app.include_router(interactions.router)
+    app.include_router(deletions.router)
+
+    @app.get("/healthz", tags=["meta"], summary="Liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,42 @@
+"""/v1/deletions: delete a set of items, a time range, or everything; follow a deletion to its purge."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, BackgroundTasks
+from pydantic import BaseModel, Field
+
+from echoless.api.deps import MemberDep, VaultDep
+from echoless.api.interactions import aware
+from echoless.errors import BadRequest
+from echoless.privacy import deletion
+
+router = APIRouter(prefix="/v1", tags=["deletions"])
+
+
+class DeletionRequest(BaseModel):
+    scope: Literal["items", "range", "all"] = Field(description="What to delete.")
+    ids: list[str] | None = Field(None, description="With scope `items`: the interaction ids.")
+    since: datetime | None = Field(None, description="With scope `range`: from this time (inclusive).")
+    until: datetime | None = Field(None, description="With scope `range`: up to this time (exclusive).")
+
+
+@router.post("/deletions", status_code=201, summary="Delete items, a range, or everything (returns once shredded)")
+def create_deletion(vault: VaultDep, member: MemberDep, request: DeletionRequest, background: BackgroundTasks) -> dict[str, Any]:
+    if request.scope == "items":
+        job = deletion.delete_items(vault, member, request.ids or [])
+    elif request.scope == "range":
+        if request.since is None and request.until is None:
+            raise BadRequest("a range needs `since`, `until` or both", code="invalid-range")
+        job = deletion.delete_range(vault, member, aware(request.since), aware(request.until))
+    else:
+        job = deletion.delete_all(vault, member)
+    background.add_task(deletion.purge, vault, job.id)
+    return deletion.job_json(job)
+
+
+@router.get("/deletions/{job_id}", summary="A deletion's state: requested, shredded, purged")
+def get_deletion(vault: VaultDep, member: MemberDep, job_id: str) -> dict[str, Any]:
+    return deletion.job_json(deletion.get_job(vault, member, job_id))

@@ -1,0 +1,56 @@
+"""One JSON error shape for every HTTP error: {"error": {"code", "message", "status"}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from echoless.errors import EcholessError
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def error_body(code: str, message: str, status: int) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "status": status}}
+
+
+def error_response(code: str, message: str, status: int) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(code, message, status), status_code=status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+    return "; ".join(parts) or "the request is malformed"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(EcholessError)
+    async def _domain(_: Request, exc: EcholessError) -> JSONResponse:
+        if exc.status >= 500:
+            _LOGGER.error("request failed: %s", exc.code)
+        return error_response(exc.code, exc.message, exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response("invalid-request", _validation_message(exc), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}.get(
+            exc.status_code, "http-error"
+        )
+        return error_response(code, str(exc.detail), exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        _LOGGER.error("unexpected error: %s", type(exc).__name__)
+        return error_response("internal-error", "something went wrong on the server", 500)

@@ -1,0 +1,139 @@
+"""Setting up: init, members, devices, serve."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from echoless.cli.common import console, print_json, settings, vault
+from echoless.vault import accounts
+from echoless.vault.instance import init_home, open_vault
+
+members_app = typer.Typer(help="Members of the household.", no_args_is_help=True)
+devices_app = typer.Typer(help="Devices of the household.", no_args_is_help=True)
+
+
+def init(
+    household: Annotated[str, typer.Option(help="Name of the first household.")] = "Home",
+    member: Annotated[str, typer.Option(help="Name of the first member (the owner).")] = "owner",
+    device: Annotated[str, typer.Option(help="Name of the first device.")] = "this-computer",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Create the data home: databases, blob folder, master and signing keys, a first household."""
+    config = settings()
+    created = init_home(config)
+    v = open_vault(config)
+    try:
+        if not created and accounts.households(v):
+            message = f"{config.home} is already initialised; nothing changed"
+            print_json({"home": str(config.home), "created": False}) if as_json else console.print(message)
+            return
+        home = accounts.create_household(v, household)
+        owner, member_token = accounts.add_member(v, home.id, member, "owner")
+        first_device, device_token = accounts.add_device(v, home.id, device)
+    finally:
+        v.close()
+    if as_json:
+        print_json(
+            {
+                "home": str(config.home),
+                "created": True,
+                "member": {"id": owner.id, "name": owner.name, "token": member_token},
+                "device": {"id": first_device.id, "name": first_device.name, "token": device_token},
+            }
+        )
+        return
+    console.print(f"Initialised {config.home}")
+    console.print(f"Member [bold]{owner.name}[/bold] token (shown once): {member_token}", highlight=False, soft_wrap=True)
+    console.print(f"Device [bold]{first_device.name}[/bold] token (shown once): {device_token}", highlight=False, soft_wrap=True)
+
+
+@members_app.command("add")
+def members_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="owner, adult or child.")] = "adult",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Add a member and print their token once."""
+    with vault() as v:
+        added, token = accounts.add_member(v, accounts.default_household(v).id, name, role)
+    if as_json:
+        print_json({"id": added.id, "name": added.name, "role": added.role, "token": token})
+    else:
+        console.print(f"Member [bold]{added.name}[/bold] token (shown once): {token}", highlight=False, soft_wrap=True)
+
+
+@members_app.command("token")
+def members_token(name: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Issue a new token for a member and print it once."""
+    with vault() as v:
+        found = accounts.find_member(v, accounts.default_household(v).id, name)
+        token = accounts.new_member_token(v, found.id)
+    print_json({"id": found.id, "name": found.name, "token": token}) if as_json else console.print(token, highlight=False, soft_wrap=True)
+
+
+@members_app.command("list")
+def members_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the household's members."""
+    with vault() as v:
+        found = accounts.members(v, accounts.default_household(v).id)
+    if as_json:
+        print_json([{"id": m.id, "name": m.name, "role": m.role} for m in found])
+        return
+    table = Table("name", "role", "id")
+    for m in found:
+        table.add_row(m.name, m.role, m.id)
+    console.print(table)
+
+
+@devices_app.command("add")
+def devices_add(name: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Add a device and print its token once."""
+    with vault() as v:
+        added, token = accounts.add_device(v, accounts.default_household(v).id, name)
+    if as_json:
+        print_json({"id": added.id, "name": added.name, "token": token})
+    else:
+        console.print(f"Device [bold]{added.name}[/bold] token (shown once): {token}", highlight=False, soft_wrap=True)
+
+
+@devices_app.command("list")
+def devices_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the household's devices."""
+    with vault() as v:
+        found = accounts.devices(v, accounts.default_household(v).id)
+    if as_json:
+        print_json([{"id": d.id, "name": d.name} for d in found])
+        return
+    table = Table("name", "id")
+    for d in found:
+        table.add_row(d.name, d.id)
+    console.print(table)
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: settings).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: settings).")] = None,
+) -> None:
+    """Run the HTTP API (and the Privacy Hub pages)."""
+    import uvicorn
+
+    from echoless.api.app import create_app
+
+    config = settings()
+    uvicorn.run(
+        create_app(config),
+        host=host or config.host,
+        port=port or config.port,
+        log_level=config.log_level.lower(),
+        access_log=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(serve)
+    app.add_typer(members_app, name="members")
+    app.add_typer(devices_app, name="devices")

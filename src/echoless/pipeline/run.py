@@ -1,0 +1,178 @@
+"""One run of the voice pipeline: decode → trim → recognise → understand → act → answer → record.
+Each step emits a typed event; errors emit an `error` event and raise, and nothing is stored."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from echoless.content import Content
+from echoless.errors import EcholessError
+from echoless.pipeline import events as ev
+from echoless.pipeline.audio import DecodedAudio, decode_audio, trim_silence
+from echoless.pipeline.recognise import get_recogniser
+from echoless.pipeline.skills import act, is_privacy_intent
+from echoless.pipeline.speak import synthesise
+from echoless.pipeline.understand import IntentMatch, get_understander
+from echoless.vault import homes, interactions
+from echoless.vault.instance import Vault
+from echoless.vault.models import Member
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    id: str | None
+    transcript: Content
+    intent: str | None
+    slots: dict[str, Any]
+    action: dict[str, Any] | None
+    response: Content
+    events: list[ev.Event] = field(default_factory=list)
+    speech: bytes | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "stored": self.id is not None,
+            "transcript": self.transcript,
+            "intent": self.intent,
+            "slots": self.slots,
+            "action": self.action,
+            "response": self.response,
+            "events": [e.to_json() for e in self.events],
+        }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What acting on an utterance produced: the answer, the action record, and whether to record it."""
+
+    response: str
+    action: dict[str, Any] | None
+    record: bool = True
+
+
+# The privacy layer registers the handler for Echoless* intents (deletion by voice, questions).
+PrivacyHandler = Callable[[Vault, Member, IntentMatch, datetime], Outcome]
+privacy_handler: PrivacyHandler | None = None
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def decode(vault: Vault, audio: bytes) -> DecodedAudio:
+    return decode_audio(audio, max_bytes=vault.settings.max_audio_bytes, max_seconds=vault.settings.max_audio_seconds)
+
+
+def run(
+    vault: Vault,
+    member: Member,
+    device_id: str | None,
+    audio: bytes,
+    *,
+    speak: bool = False,
+    emit: Callable[[ev.Event], None] | None = None,
+    prompt: str | None = None,
+) -> RunResult:
+    events: list[ev.Event] = []
+
+    def publish(event_type: str, **data: Any) -> None:
+        event = ev.Event(event_type, data)
+        events.append(event)
+        if emit is not None:
+            emit(event)
+
+    publish(ev.RUN_START, member=member.id, device=device_id)
+    try:
+        decoded = decode(vault, audio)
+        speech = trim_silence(decoded.samples)
+        transcript = get_recogniser(vault.settings).transcribe(speech, initial_prompt=prompt)
+        publish(ev.STT_END, text=transcript.text, audio_seconds=decoded.duration, elapsed=transcript.elapsed)
+        now = local_now()
+        with homes.edit(vault, member.household_id) as home:
+            match = get_understander().understand(transcript.text, home)
+            publish(ev.INTENT_END, intent=match.name if match else None, slots=match.slots if match else {})
+            outcome = _act(vault, member, match, home, now)
+        publish(ev.ACTION_END, action=outcome.action)
+        spoken = synthesise(outcome.response) if speak and outcome.response and vault.settings.speech else None
+        if speak:
+            publish(ev.TTS_END, content_type="audio/wav" if spoken else None, size=len(spoken) if spoken else 0)
+        item_id = None
+        if outcome.record:
+            row = interactions.record(
+                vault,
+                member,
+                device_id,
+                interactions.NewInteraction(
+                    audio=audio,
+                    audio_type=decoded.content_type,
+                    transcript=transcript.text,
+                    response=outcome.response,
+                    action=outcome.action,
+                ),
+            )
+            item_id = row.id if row is not None else None
+        publish(ev.RUN_END, id=item_id)
+    except EcholessError as exc:
+        publish(ev.ERROR, code=exc.code, message=exc.message)
+        raise
+    return RunResult(
+        id=item_id,
+        transcript=transcript.text,
+        intent=match.name if match else None,
+        slots=match.slots if match else {},
+        action=outcome.action,
+        response=Content(outcome.response),
+        events=events,
+        speech=spoken,
+    )
+
+
+def _act(vault: Vault, member: Member, match: IntentMatch | None, home: Any, now: datetime) -> Outcome:
+    if match is not None and is_privacy_intent(match.name):
+        if privacy_handler is None:
+            raise EcholessError("privacy intents are not available", code="intent-unavailable")
+        return privacy_handler(vault, member, match, now)
+    result = act(match, home, now=now)
+    action = {
+        "intent": result.intent,
+        "slots": result.slots,
+        "success": result.success,
+        "result": result.summary,
+    }
+    return Outcome(response=result.response, action=action)
+
+
+def import_interaction(
+    vault: Vault,
+    member: Member,
+    device_id: str | None,
+    audio: bytes,
+    *,
+    transcript: str | None,
+    response: str | None,
+    action: dict[str, Any] | None,
+    created_at: datetime | None = None,
+) -> str | None:
+    """The import path: audio plus text the caller already has; the audio is checked, not recognised."""
+    decoded = decode(vault, audio)
+    row = interactions.record(
+        vault,
+        member,
+        device_id,
+        interactions.NewInteraction(
+            audio=audio,
+            audio_type=decoded.content_type,
+            transcript=transcript,
+            response=response,
+            action=action,
+            created_at=created_at,
+        ),
+    )
+    return row.id if row is not None else None

@@ -1,0 +1,100 @@
+"""Work the server does on its own: on start, finish interrupted deletions and remove what a crash
+left half-written; then, on a timer, keep purging (retention, pending deletions)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from echoless.privacy import deletion
+from echoless.vault.db import utcnow
+from echoless.vault.instance import Vault
+from echoless.vault.keyring import DataKey, OwnerKey
+from echoless.vault.models import DeletionJob, Household, Interaction, Member
+
+_LOGGER = logging.getLogger(__name__)
+# Items younger than this may still be in the middle of being written by another process.
+IN_FLIGHT = timedelta(seconds=60)
+
+
+def reconcile(vault: Vault, *, grace: timedelta = IN_FLIGHT) -> dict[str, int]:
+    """Remove blobs, data keys and member keys that no row refers to (a crash between two writes)."""
+    cutoff = utcnow() - grace
+    with vault.data.read() as session:
+        live_ids = set(session.scalars(select(Interaction.id)))
+        pending = session.scalars(select(DeletionJob).where(DeletionJob.state != "purged")).all()
+        live_keys = set(session.scalars(select(Member.key_id))) | set(session.scalars(select(Household.id)))
+    pending_keys = {k for job in pending for k in job.key_ids}
+    removed = {"blobs": 0, "data_keys": 0, "owner_keys": 0, "temp_files": 0}
+    for path in getattr(vault.blobs, "stray_files", lambda: [])():
+        if path.stat().st_mtime < cutoff.timestamp():
+            path.unlink(missing_ok=True)
+            removed["temp_files"] += 1
+    store_root = getattr(vault.blobs, "root", None)
+    for blob_id in list(vault.blobs.list("audio")):
+        if blob_id in live_ids:
+            continue
+        if store_root is not None:
+            path = store_root / "audio" / blob_id[:2] / blob_id
+            if path.exists() and path.stat().st_mtime >= cutoff.timestamp():
+                continue
+        removed["blobs"] += int(vault.blobs.delete("audio", blob_id))
+    with vault.keyring.db.read() as session:
+        stray = [
+            (row.item_id)
+            for row in session.scalars(select(DataKey).where(DataKey.created_at < cutoff))
+            if row.item_id not in live_ids
+        ]
+        orphan_owner = [
+            row.id
+            for row in session.scalars(select(OwnerKey).where(OwnerKey.created_at < cutoff))
+            if row.id not in live_keys and row.id not in pending_keys
+        ]
+    if stray:
+        removed["data_keys"] = vault.keyring.destroy_data_keys(stray)
+    if orphan_owner:
+        removed["owner_keys"] = vault.keyring.destroy_owner_keys(orphan_owner)
+    if any(removed.values()):
+        _LOGGER.info("reconciled leftovers: %s", removed)
+    return removed
+
+
+def startup(vault: Vault) -> None:
+    resumed = deletion.resume(vault)
+    if resumed:
+        _LOGGER.info("resumed %d interrupted deletions", resumed)
+    reconcile(vault)
+
+
+def sweep(vault: Vault) -> dict[str, int]:
+    """One pass: finish pending deletions, then expire what retention says is due."""
+    from echoless.privacy import sweeper  # retention sweep lives with the retention rules
+
+    resumed = deletion.resume(vault)
+    expired = sweeper.expire_due(vault)
+    return {"resumed": resumed, **expired}
+
+
+class Sweeper:
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="echoless-sweeper", daemon=True)
+
+    def start(self) -> None:
+        startup(self.vault)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.vault.settings.sweep_interval_seconds):
+            try:
+                sweep(self.vault)
+            except Exception as exc:  # the sweeper must outlive one bad pass; the journal keeps the work
+                _LOGGER.error("sweep failed: %s", type(exc).__name__)

@@ -1,0 +1,97 @@
+"""Blob stores for encrypted audio. Writes are atomic (temp file, fsync, rename, fsync of the folder):
+a reader sees the whole ciphertext or nothing. The filesystem store is the embedded default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from echoless.vault.rules import DeletionRule
+
+# Every kind of blob declares how it dies (PRIVACY_MODEL §3.8).
+BLOB_KINDS: dict[str, DeletionRule] = {
+    "audio": DeletionRule.INTERACTION_PART,
+}
+
+
+class BlobStore(Protocol):
+    def put(self, kind: str, blob_id: str, data: bytes) -> None: ...
+    def get(self, kind: str, blob_id: str) -> bytes: ...
+    def delete(self, kind: str, blob_id: str) -> bool: ...
+    def exists(self, kind: str, blob_id: str) -> bool: ...
+    def list(self, kind: str) -> Iterator[str]: ...
+    def sync(self) -> None: ...
+
+
+class FileBlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, kind: str, blob_id: str) -> Path:
+        if kind not in BLOB_KINDS:
+            raise ValueError(f"unknown blob kind {kind!r}")
+        if not blob_id.isalnum():
+            raise ValueError("blob ids are alphanumeric")
+        return self.root / kind / blob_id[:2] / blob_id
+
+    def put(self, kind: str, blob_id: str, data: bytes) -> None:
+        path = self._path(kind, blob_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{blob_id}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(path.parent)
+
+    def get(self, kind: str, blob_id: str) -> bytes:
+        return self._path(kind, blob_id).read_bytes()
+
+    def exists(self, kind: str, blob_id: str) -> bool:
+        return self._path(kind, blob_id).exists()
+
+    def delete(self, kind: str, blob_id: str) -> bool:
+        path = self._path(kind, blob_id)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def sync(self) -> None:
+        """Make deletions durable: one fsync per touched folder instead of one per file."""
+        for kind in BLOB_KINDS:
+            base = self.root / kind
+            if base.is_dir():
+                for sub in base.iterdir():
+                    if sub.is_dir():
+                        _fsync_dir(sub)
+
+    def list(self, kind: str) -> Iterator[str]:
+        base = self.root / kind
+        if not base.is_dir():
+            return
+        for sub in sorted(base.iterdir()):
+            if sub.is_dir():
+                for path in sorted(sub.iterdir()):
+                    yield path.name
+
+    def stray_files(self) -> Iterator[Path]:
+        """Leftover temp files from a crash mid-write; the reconciler removes them."""
+        yield from self.root.rglob(".*.tmp")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

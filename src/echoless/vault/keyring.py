@@ -1,0 +1,182 @@
+"""The keyring: its own database, apart from data (PRIVACY_MODEL §3.2). Member and household keys are
+wrapped by the master key; data keys (one per interaction part) are wrapped by a member key.
+Shredding deletes wrapped keys and then makes sure no copy survives in the database files."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import LargeBinary, String, delete, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from echoless.errors import VaultError
+from echoless.vault import crypto
+from echoless.vault.db import Database, UTCDateTime, utcnow
+from echoless.vault.rules import DeletionRule
+
+PARTS = ("audio", "text", "action")
+
+
+class KeyringBase(DeclarativeBase):
+    pass
+
+
+class OwnerKey(KeyringBase):
+    """A member's (or a household's) key, wrapped by the master key."""
+
+    __tablename__ = "owner_keys"
+    __table_args__ = {"info": {"deletion_rule": DeletionRule.USER, "why": "destroyed by delete-everything"}}
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(32), index=True)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DataKey(KeyringBase):
+    __tablename__ = "data_keys"
+    __table_args__ = {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "one per interaction part"}}
+    item_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    part: Mapped[str] = mapped_column(String(8), primary_key=True)
+    # No foreign key: destroying an owner key must stay one row, whatever the history size.
+    key_id: Mapped[str] = mapped_column(String(32), index=True)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KeyDestroyed(VaultError):
+    code = "key-destroyed"
+
+
+@dataclass(frozen=True)
+class PartKeys:
+    keys: dict[str, bytes]  # part -> data key
+    wrapped: dict[str, bytes]
+
+
+def _owner_aad(owner_id: str, key_id: str) -> bytes:
+    return f"owner|{owner_id}|{key_id}".encode()
+
+
+def _data_aad(item_id: str, part: str, key_id: str) -> bytes:
+    return f"data|{item_id}|{part}|{key_id}".encode()
+
+
+class Keyring:
+    def __init__(self, db: Database, master_key: bytes) -> None:
+        self.db = db
+        self._master = master_key
+        self._owner_cache: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    # Owner keys -------------------------------------------------------------------------------
+    def create_owner_key(self, owner_id: str, key_id: str) -> None:
+        key = crypto.new_key()
+        wrapped = crypto.wrap_key(self._master, key, _owner_aad(owner_id, key_id))
+        with self.db.write() as session:
+            session.add(OwnerKey(id=key_id, owner_id=owner_id, wrapped=wrapped, created_at=utcnow()))
+        with self._lock:
+            self._owner_cache[key_id] = key
+
+    def owner_key(self, owner_id: str, key_id: str) -> bytes:
+        with self._lock:
+            cached = self._owner_cache.get(key_id)
+        if cached is not None:
+            return cached
+        with self.db.read() as session:
+            row = session.get(OwnerKey, key_id)
+        if row is None or row.owner_id != owner_id:
+            raise KeyDestroyed("the owner key no longer exists")
+        key = crypto.unwrap_key(self._master, row.wrapped, _owner_aad(owner_id, key_id))
+        with self._lock:
+            self._owner_cache[key_id] = key
+        return key
+
+    def unwrap_owner_row(self, row: OwnerKey) -> bytes:
+        return crypto.unwrap_key(self._master, row.wrapped, _owner_aad(row.owner_id, row.id))
+
+    @staticmethod
+    def unwrap_data_row(owner_key: bytes, row: DataKey) -> bytes:
+        return crypto.unwrap_key(owner_key, row.wrapped, _data_aad(row.item_id, row.part, row.key_id))
+
+    def owner_key_exists(self, key_id: str) -> bool:
+        with self.db.read() as session:
+            return session.get(OwnerKey, key_id) is not None
+
+    def destroy_owner_keys(self, key_ids: Sequence[str]) -> int:
+        """Shred: the data keys under these owner keys become undecryptable at once."""
+        with self._lock:
+            for key_id in key_ids:
+                self._owner_cache.pop(key_id, None)
+        with self.db.write() as session:
+            count = session.execute(delete(OwnerKey).where(OwnerKey.id.in_(list(key_ids)))).rowcount
+        self.db.compact(("owner_keys", "data_keys"))
+        return count
+
+    def owner_key_ids(self, owner_id: str) -> list[str]:
+        with self.db.read() as session:
+            return list(session.scalars(select(OwnerKey.id).where(OwnerKey.owner_id == owner_id)))
+
+    # Data keys --------------------------------------------------------------------------------
+    def new_part_keys(self, owner_id: str, key_id: str, item_id: str, parts: Iterable[str]) -> PartKeys:
+        owner = self.owner_key(owner_id, key_id)
+        keys = {part: crypto.new_key() for part in parts}
+        wrapped = {part: crypto.wrap_key(owner, key, _data_aad(item_id, part, key_id)) for part, key in keys.items()}
+        return PartKeys(keys=keys, wrapped=wrapped)
+
+    def store_part_keys(self, item_id: str, key_id: str, part_keys: PartKeys) -> None:
+        now = utcnow()
+        with self.db.write() as session:
+            session.add_all(
+                DataKey(item_id=item_id, part=part, key_id=key_id, wrapped=wrapped, created_at=now)
+                for part, wrapped in part_keys.wrapped.items()
+            )
+
+    def part_keys(self, owner_id: str, key_id: str, item_id: str) -> dict[str, bytes]:
+        owner = self.owner_key(owner_id, key_id)
+        with self.db.read() as session:
+            rows = session.scalars(select(DataKey).where(DataKey.item_id == item_id)).all()
+        return {
+            row.part: crypto.unwrap_key(owner, row.wrapped, _data_aad(item_id, row.part, key_id))
+            for row in rows
+            if row.key_id == key_id
+        }
+
+    def part_keys_many(self, owner_id: str, key_id: str, item_ids: list[str]) -> dict[str, dict[str, bytes]]:
+        if not item_ids:
+            return {}
+        owner = self.owner_key(owner_id, key_id)
+        with self.db.read() as session:
+            rows = session.scalars(select(DataKey).where(DataKey.item_id.in_(item_ids))).all()
+        found: dict[str, dict[str, bytes]] = {}
+        for row in rows:
+            if row.key_id == key_id:
+                found.setdefault(row.item_id, {})[row.part] = crypto.unwrap_key(
+                    owner, row.wrapped, _data_aad(row.item_id, row.part, key_id)
+                )
+        return found
+
+    def destroy_data_keys(self, item_ids: Sequence[str], parts: Sequence[str] = PARTS, *, compact: bool = True) -> int:
+        count = 0
+        with self.db.write() as session:
+            for start in range(0, len(item_ids), 500):
+                chunk = list(item_ids[start : start + 500])
+                count += session.execute(
+                    delete(DataKey).where(DataKey.item_id.in_(chunk), DataKey.part.in_(list(parts)))
+                ).rowcount
+        if compact:
+            self.db.compact(("owner_keys", "data_keys"))
+        return count
+
+    def destroy_data_keys_under(self, key_ids: Sequence[str]) -> int:
+        """Purge step after delete-everything: the wrapped data keys are already useless."""
+        with self.db.write() as session:
+            count = session.execute(delete(DataKey).where(DataKey.key_id.in_(list(key_ids)))).rowcount
+        self.db.compact(("owner_keys", "data_keys"))
+        return count
+
+    def data_key_item_ids(self) -> set[str]:
+        with self.db.read() as session:
+            return set(session.scalars(select(DataKey.item_id)))

@@ -1,0 +1,119 @@
+"""The data database's tables. Each declares its deletion rule in `info` (PRIVACY_MODEL §3.8).
+Content columns hold only AES-GCM ciphertext; everything in clear here is opaque ids, times,
+sizes, names of accounts and devices, and content-free records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from echoless.vault.db import UTCDateTime
+from echoless.vault.rules import DeletionRule
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _rule(rule: DeletionRule, why: str) -> dict[str, Any]:
+    return {"info": {"deletion_rule": rule, "why": why}}
+
+
+class Household(Base):
+    __tablename__ = "households"
+    __table_args__ = _rule(DeletionRule.USER_STATE, "the household outlives any member's history")
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (
+        Index("ix_members_household_name", "household_id", "name", unique=True),
+        {"info": {"deletion_rule": DeletionRule.USER, "why": "removed with the member"}},
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default="adult")  # owner | adult | child
+    # The member key that wraps current data keys; "delete everything" destroys it and starts a new one.
+    key_id: Mapped[str] = mapped_column(String(32))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    __table_args__ = (
+        Index("ix_devices_household_name", "household_id", "name", unique=True),
+        {"info": {"deletion_rule": DeletionRule.USER_STATE, "why": "devices belong to the household"}},
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Token(Base):
+    __tablename__ = "tokens"
+    __table_args__ = _rule(DeletionRule.USER, "a member's tokens go with the member; device tokens with the device")
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token; the token is never stored
+    kind: Mapped[str] = mapped_column(String(8))  # member | device
+    subject_id: Mapped[str] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Interaction(Base):
+    __tablename__ = "interactions"
+    __table_args__ = (
+        Index("ix_interactions_history", "member_id", "key_id", "created_at", "id"),
+        {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "the interaction itself"}},
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    device_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    key_id: Mapped[str] = mapped_column(String(32))  # member key that wraps this item's data key
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    audio_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    audio_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    transcript: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    response: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    action: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # Set by a deletion request in the same transaction that journals it: hidden at once, purged after.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class HomeStateRow(Base):
+    __tablename__ = "home_states"
+    __table_args__ = _rule(DeletionRule.USER_STATE, "the effects of actions are the household's own state")
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), primary_key=True)
+    state: Mapped[bytes] = mapped_column(LargeBinary)  # ciphertext under the household key
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DeletionJob(Base):
+    """The deletion journal: written before any key is destroyed, so a crash resumes the deletion."""
+
+    __tablename__ = "deletion_jobs"
+    __table_args__ = (
+        Index("ix_deletion_jobs_state", "state"),
+        {"info": {"deletion_rule": DeletionRule.CONTENT_FREE, "why": "opaque ids, counts and times only"}},
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(32), index=True)
+    scope: Mapped[str] = mapped_column(String(16))  # items | range | all | retention
+    scope_detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    item_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    key_ids: Mapped[list[str]] = mapped_column(JSON, default=list)  # member keys destroyed ("all")
+    parts: Mapped[list[str]] = mapped_column(JSON, default=list)  # retention may take some parts only
+    state: Mapped[str] = mapped_column(String(16))  # requested | shredded | purged
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    shredded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

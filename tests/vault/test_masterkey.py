@@ -1,0 +1,64 @@
+"""The master key: made at init with mode 0600; a missing, short or exposed key stops the program."""
+
+from __future__ import annotations
+
+import base64
+import stat
+from pathlib import Path
+
+import pytest
+
+from echoless.errors import ConfigError
+from echoless.settings import Settings
+from echoless.vault.instance import init_home, open_vault
+
+
+def test_init_makes_private_keys(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "data")
+    assert init_home(settings) is True
+    for path in (settings.resolved_master_key_file, settings.resolved_signing_key_file):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(base64.b64decode(settings.resolved_master_key_file.read_text())) == 32
+    assert init_home(settings) is False  # a second init changes nothing
+
+
+def test_world_readable_key_refuses_to_run(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "data")
+    init_home(settings)
+    settings.resolved_master_key_file.chmod(0o644)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        open_vault(settings)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(base64.b64encode(b"x" * 16).decode(), "must be 32 bytes"), ("not base64!!", "not valid base64")],
+)
+def test_bad_key_is_refused(tmp_path: Path, content: str, message: str) -> None:
+    settings = Settings(home=tmp_path / "data")
+    init_home(settings)
+    settings.resolved_master_key_file.write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        open_vault(settings)
+
+
+def test_missing_key_is_refused(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "data")
+    init_home(settings)
+    settings.resolved_master_key_file.unlink()
+    with pytest.raises(ConfigError, match="no master key"):
+        open_vault(settings)
+
+
+def test_key_from_environment(tmp_path: Path) -> None:
+    key = base64.b64encode(bytes(range(32))).decode()
+    settings = Settings(home=tmp_path / "data", master_key=key)
+    init_home(settings)
+    assert not settings.resolved_master_key_file.exists()
+    assert key not in repr(settings) and key not in str(settings.model_dump())
+    open_vault(settings).close()
+
+
+def test_uninitialised_home_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="echoless init"):
+        open_vault(Settings(home=tmp_path / "nothing"))
