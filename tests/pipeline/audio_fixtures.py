@@ -11,7 +11,7 @@ import av
 import numpy as np
 import pytest
 
-SPEECH_DIR = Path("/work/shared/speech")
+from samples import SPEECH_DIR  # noqa: E402  (the shared speech fixtures, beside the repository)
 JFK = SPEECH_DIR / "jfk_ask_not.wav"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, select, text
 
 from apiclient import api, bearer, upload
-from conftest import Home
+from homes import Home
 from echoless.privacy.verifier import verify
 from echoless.vault import crypto
 from echoless.vault.keyring import DataKey, OwnerKey

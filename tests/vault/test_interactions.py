@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from conftest import Home
+from homes import Home
 from echoless.errors import NotFound
 from echoless.vault import interactions
 from echoless.vault.interactions import NewInteraction

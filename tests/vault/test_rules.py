@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 
-from conftest import Home
+from homes import Home
 from echoless.vault.blobs import BLOB_KINDS
 from echoless.vault.keyring import KeyringBase
 from echoless.vault.migrate import VERSION_TABLES

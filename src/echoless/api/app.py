@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from echoless import __version__
-from echoless.api import deletions, errors, interactions
+from echoless.api import deletions, errors, interactions, preferences
 from echoless.privacy import housekeeping
 from echoless.settings import Settings
 from echoless.vault.instance import open_vault
@@ -40,6 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.include_router(interactions.router)
     app.include_router(deletions.router)
+    app.include_router(preferences.router)
 
     @app.get("/healthz", tags=["meta"], summary="Liveness")
     def healthz() -> dict[str, str]:

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from echoless.cli import history, setup
+from echoless.cli import history, privacy, setup
 import sys
 
 from echoless.cli.common import err_console, settings
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 setup.register(app)
 history.register(app)
+privacy.register(app)
 
 
 @app.callback()

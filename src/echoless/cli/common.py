@@ -17,8 +17,8 @@ from echoless.vault import accounts
 from echoless.vault.instance import Vault, open_vault
 from echoless.vault.models import Member
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def settings() -> Settings:

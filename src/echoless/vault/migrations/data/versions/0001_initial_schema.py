@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: 9b7966570cfc
+Revision ID: 0001
 Revises: 
 Create Date: 2026-11-25 18:25:07.995097
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import echoless.vault.db
 
 
-revision = '9b7966570cfc'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None

@@ -1,6 +1,6 @@
 """initial keyring
 
-Revision ID: aa659ee1b15c
+Revision ID: k0001
 Revises: 
 Create Date: 2026-11-25 18:20:55.865146
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import echoless.vault.db
 
 
-revision = 'aa659ee1b15c'
+revision = 'k0001'
 down_revision = None
 branch_labels = None
 depends_on = None

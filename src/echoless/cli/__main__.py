@@ -1,0 +1,3 @@
+from echoless.cli.app import main
+
+main()
