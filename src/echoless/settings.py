@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     speech: bool = Field(True, description="Synthesise spoken answers with espeak-ng when it is installed.")
     host: str = Field("127.0.0.1", description="Address `echoless serve` listens on.")
     port: int = Field(8000, description="Port `echoless serve` listens on.")
+    cookie_secure: bool | None = Field(
+        None,
+        description="Send the Privacy Hub's session cookie only over HTTPS (the `Secure` flag). Default: on, "
+        "except when `host` is 127.0.0.1 or localhost, where plain http is expected.",
+    )
+    session_hours: float = Field(24.0 * 7, description="How long a Privacy Hub sign-in lasts, in hours.")
     sweep_interval_seconds: float = Field(30.0, description="How often the server purges expired history.")
     log_level: str = Field("INFO", description="Log level of the CLI and server (logs never carry content).")
 
@@ -63,6 +69,12 @@ class Settings(BaseSettings):
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
         return tuple(sources)
+
+    @property
+    def resolved_cookie_secure(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.host not in ("127.0.0.1", "localhost", "::1")
 
     @property
     def resolved_database_url(self) -> str:

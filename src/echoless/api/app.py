@@ -9,17 +9,22 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from echoless import __version__
-from echoless.api import deletions, errors, interactions, preferences
+from echoless.api import deletions, errors, home, interactions, preferences, stream
+from echoless.api.bus import EventBus
+from echoless.api import receipts as proofs  # also registers the receipt purge hook
+from echoless.pipeline.timekeeper import Timekeeper
 from echoless.privacy import housekeeping
 from echoless.settings import Settings
 from echoless.vault.instance import open_vault
+from echoless.web import routes as privacy_hub
 
 _LOGGER = logging.getLogger(__name__)
 
 DESCRIPTION = """A self-hosted voice assistant whose voice history belongs to its users.
 
 Authenticate with `Authorization: Bearer <token>`: a **member token** (`elm_…`) reads and deletes
-that member's own history; a **device token** (`eld_…`) may only submit interactions. Every error has
+that member's own history; a **device token** (`eld_…`) may only submit interactions. The Privacy
+Hub's session cookie also works here; requests that change something then need `X-CSRF-Token`. Every error has
 the shape `{"error": {"code": "...", "message": "...", "status": 404}}` with a stable `code`."""
 
 
@@ -28,11 +33,15 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         vault = open_vault(settings)
         app.state.vault = vault
+        app.state.bus = EventBus()
         sweeper = housekeeping.Sweeper(vault)
         sweeper.start()
+        timekeeper = Timekeeper(vault, app.state.bus.publish)
+        timekeeper.start()
         try:
             yield
         finally:
+            timekeeper.stop()
             sweeper.stop()
             vault.close()
 
@@ -41,6 +50,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(interactions.router)
     app.include_router(deletions.router)
     app.include_router(preferences.router)
+    app.include_router(home.router)
+    app.include_router(stream.router)
+    app.include_router(proofs.router)
+    privacy_hub.install(app)  # the Privacy Hub pages (web/), signed in with a session cookie
 
     @app.get("/healthz", tags=["meta"], summary="Liveness")
     def healthz() -> dict[str, str]:

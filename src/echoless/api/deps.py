@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from echoless.errors import Forbidden
+from echoless.errors import Forbidden, Unauthorized
+from echoless.vault import sessions
 from echoless.vault.accounts import Principal, authenticate
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _bearer = HTTPBearer(auto_error=False, description="A member token (elm_…) or a device token (eld_…).")
 
 
@@ -23,8 +25,18 @@ VaultDep = Annotated[Vault, Depends(get_vault)]
 
 
 def get_principal(
-    vault: VaultDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request, vault: VaultDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
+    if credentials is None and request.cookies.get(sessions.COOKIE):
+        # A Privacy Hub sign-in: a cookie is sent by the browser on its own, so every unsafe
+        # request must also carry the session's CSRF token in a header.
+        signed_in = sessions.lookup(vault, request.cookies.get(sessions.COOKIE))
+        if signed_in is None:
+            raise Unauthorized("the session has ended; sign in again")
+        if request.method not in SAFE_METHODS and not sessions.csrf_ok(signed_in, request.headers.get(sessions.CSRF_HEADER)):
+            raise Forbidden(f"a signed-in request that changes something needs the {sessions.CSRF_HEADER} header", code="csrf-failed")
+        member = signed_in.member
+        return Principal(kind="member", household_id=member.household_id, member=member)
     return authenticate(vault, credentials.credentials if credentials else None)
 
 

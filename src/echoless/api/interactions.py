@@ -15,10 +15,15 @@ from echoless.pipeline import run as pipeline
 from echoless.privacy import deletion
 from echoless.vault import accounts, interactions
 from echoless.api.deps import MemberDep, PrincipalDep, VaultDep
+from echoless.vault.access import history_subject
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
 
 router = APIRouter(prefix="/v1", tags=["interactions"])
+# The household owner may name a child profile here; any other member answers 404 (vault/access.py).
+SubjectQuery = Annotated[
+    str | None, Query(alias="member", description="A child profile's name or id (the household owner only); default: me.")
+]
 _READ_CHUNK = 1 << 16
 
 
@@ -120,12 +125,14 @@ def create_interaction(
 def list_interactions(
     vault: VaultDep,
     member: MemberDep,
+    of: SubjectQuery = None,
     since: Annotated[datetime | None, Query(description="Only items at or after this time (ISO 8601).")] = None,
     until: Annotated[datetime | None, Query(description="Only items before this time (ISO 8601).")] = None,
     device: Annotated[str | None, Query(description="Only items from this device (name or id).")] = None,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=interactions.MAX_PAGE)] = 50,
 ) -> dict[str, Any]:
+    member = history_subject(vault, member, of)
     device_id = accounts.find_device(vault, member.household_id, device).id if device else None
     page = interactions.history(
         vault, member, since=aware(since), until=aware(until), device_id=device_id, cursor=cursor, limit=limit
@@ -134,8 +141,8 @@ def list_interactions(
 
 
 @router.get("/interactions/{item_id}", summary="Show one interaction")
-def get_interaction(vault: VaultDep, member: MemberDep, item_id: str) -> dict[str, Any]:
-    return interactions.get(vault, member, item_id).to_json()
+def get_interaction(vault: VaultDep, member: MemberDep, item_id: str, of: SubjectQuery = None) -> dict[str, Any]:
+    return interactions.get(vault, history_subject(vault, member, of), item_id).to_json()
 
 
 @router.get(
@@ -144,13 +151,15 @@ def get_interaction(vault: VaultDep, member: MemberDep, item_id: str) -> dict[st
     response_class=Response,
     responses={200: {"content": {"audio/*": {}}}},
 )
-def get_audio(vault: VaultDep, member: MemberDep, item_id: str) -> Response:
-    data, content_type = interactions.audio(vault, member, item_id)
+def get_audio(vault: VaultDep, member: MemberDep, item_id: str, of: SubjectQuery = None) -> Response:
+    data, content_type = interactions.audio(vault, history_subject(vault, member, of), item_id)
     return Response(content=data, media_type=content_type, headers={"Cache-Control": "no-store"})
 
 
 @router.delete("/interactions/{item_id}", summary="Delete one interaction (returns once its keys are destroyed)")
-def delete_interaction(vault: VaultDep, member: MemberDep, item_id: str, background: BackgroundTasks) -> dict[str, Any]:
-    job = deletion.delete_items(vault, member, [item_id])
+def delete_interaction(
+    vault: VaultDep, member: MemberDep, item_id: str, background: BackgroundTasks, of: SubjectQuery = None
+) -> dict[str, Any]:
+    job = deletion.delete_items(vault, history_subject(vault, member, of), [item_id])
     background.add_task(deletion.purge, vault, job.id)
     return deletion.job_json(job)

@@ -6,9 +6,10 @@ import logging
 
 import typer
 
-from echoless.cli import history, privacy, setup
+from echoless.cli import history, home, privacy, setup
 import sys
 
+from echoless.cli import proofs
 from echoless.cli.common import err_console, settings
 from echoless.errors import EcholessError
 
@@ -21,6 +22,8 @@ app = typer.Typer(
 setup.register(app)
 history.register(app)
 privacy.register(app)
+home.register(app)
+proofs.register(app)  # proofs imports echoless.privacy.receipts, which registers the purge hook
 
 
 @app.callback()

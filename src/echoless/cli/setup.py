@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from echoless.cli import household
 from echoless.cli.common import console, print_json, settings, vault
+from echoless.cli.household import read_password_stdin
 from echoless.vault import accounts
 from echoless.vault.instance import init_home, open_vault
 
@@ -54,11 +56,15 @@ def init(
 def members_add(
     name: str,
     role: Annotated[str, typer.Option(help="owner, adult or child.")] = "adult",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read a Privacy Hub password from stdin.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Add a member and print their token once."""
+    password = read_password_stdin() if password_stdin else None
     with vault() as v:
         added, token = accounts.add_member(v, accounts.default_household(v).id, name, role)
+        if password is not None:
+            accounts.set_password(v, added.id, password)
     if as_json:
         print_json({"id": added.id, "name": added.name, "role": added.role, "token": token})
     else:
@@ -137,3 +143,4 @@ def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.add_typer(members_app, name="members")
     app.add_typer(devices_app, name="devices")
+    household.register(app, members_app, devices_app)

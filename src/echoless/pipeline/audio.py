@@ -207,3 +207,12 @@ def trim_silence(samples: np.ndarray) -> np.ndarray:
     begin = max(0, first * _CHUNK - pad)
     end = min(len(samples), (last + 1) * _CHUNK + pad)
     return samples[begin:end]
+
+
+LEAD_IN_SECONDS = 0.5
+
+
+def with_lead_in(samples: np.ndarray) -> np.ndarray:
+    """Whisper tends to drop the first word of speech that starts at the very first sample (a request
+    cut tight by a client or by trimming); half a second of silence in front brings it back."""
+    return np.concatenate([np.zeros(int(LEAD_IN_SECONDS * SAMPLE_RATE), dtype=samples.dtype), samples])

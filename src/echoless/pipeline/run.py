@@ -12,11 +12,13 @@ from typing import Any
 from echoless.content import Content
 from echoless.errors import EcholessError
 from echoless.pipeline import events as ev
-from echoless.pipeline.audio import DecodedAudio, decode_audio, trim_silence
-from echoless.pipeline.recognise import get_recogniser
+from echoless.pipeline.audio import DecodedAudio, decode_audio, trim_silence, with_lead_in
+from echoless.pipeline.prompt import recognition_prompt
+from echoless.pipeline.recognise import Transcript, get_recogniser
 from echoless.pipeline.skills import act, is_privacy_intent
 from echoless.pipeline.speak import synthesise
 from echoless.pipeline.understand import IntentMatch, get_understander
+from echoless.settings import Settings
 from echoless.vault import homes, interactions
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
@@ -57,17 +59,19 @@ class Outcome:
     record: bool = True
 
 
-# The privacy layer registers the handler for Echoless* intents (deletion by voice, questions).
-PrivacyHandler = Callable[[Vault, Member, IntentMatch, datetime], Outcome]
-privacy_handler: PrivacyHandler | None = None
-
-
 def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-def decode(vault: Vault, audio: bytes) -> DecodedAudio:
-    return decode_audio(audio, max_bytes=vault.settings.max_audio_bytes, max_seconds=vault.settings.max_audio_seconds)
+def decode(settings: Settings, audio: bytes) -> DecodedAudio:
+    return decode_audio(audio, max_bytes=settings.max_audio_bytes, max_seconds=settings.max_audio_seconds)
+
+
+def hear(settings: Settings, audio: bytes, *, prompt: str | None = None) -> tuple[DecodedAudio, Transcript]:
+    """Decode, trim the silence, recognise."""
+    decoded = decode(settings, audio)
+    speech = with_lead_in(trim_silence(decoded.samples))
+    return decoded, get_recogniser(settings).transcribe(speech, initial_prompt=prompt)
 
 
 def run(
@@ -90,9 +94,9 @@ def run(
 
     publish(ev.RUN_START, member=member.id, device=device_id)
     try:
-        decoded = decode(vault, audio)
-        speech = trim_silence(decoded.samples)
-        transcript = get_recogniser(vault.settings).transcribe(speech, initial_prompt=prompt)
+        if prompt is None:
+            prompt = recognition_prompt(homes.load(vault, member.household_id))
+        decoded, transcript = hear(vault.settings, audio, prompt=prompt)
         publish(ev.STT_END, text=transcript.text, audio_seconds=decoded.duration, elapsed=transcript.elapsed)
         now = local_now()
         with homes.edit(vault, member.household_id) as home:
@@ -136,9 +140,9 @@ def run(
 
 def _act(vault: Vault, member: Member, match: IntentMatch | None, home: Any, now: datetime) -> Outcome:
     if match is not None and is_privacy_intent(match.name):
-        if privacy_handler is None:
-            raise EcholessError("privacy intents are not available", code="intent-unavailable")
-        return privacy_handler(vault, member, match, now)
+        from echoless.privacy import voice  # privacy sits above the pipeline; import at use
+
+        return voice.handle(vault, member, match, now)
     result = act(match, home, now=now)
     action = {
         "intent": result.intent,
@@ -161,7 +165,7 @@ def import_interaction(
     created_at: datetime | None = None,
 ) -> str | None:
     """The import path: audio plus text the caller already has; the audio is checked, not recognised."""
-    decoded = decode(vault, audio)
+    decoded = decode(vault.settings, audio)
     row = interactions.record(
         vault,
         member,

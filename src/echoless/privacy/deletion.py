@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 
 from echoless.errors import BadRequest, NotFound
+from echoless.privacy import audit
 from echoless.vault.accounts import new_id
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
@@ -29,6 +30,10 @@ purge_hooks: list[PurgeHook] = []
 def _start(vault: Vault, job: DeletionJob, hide: Callable[[object], None] | None = None) -> DeletionJob:
     with vault.data.write() as session:
         session.add(job)
+        audit.append_in(
+            session, audit.DELETION_REQUESTED, subject=job.id,
+            counts={"items": len(job.item_ids), "member_keys": len(job.key_ids)}, at=job.requested_at,
+        )
         if hide is not None:
             hide(session)
     return job
@@ -137,6 +142,7 @@ def _shred(vault: Vault, job: DeletionJob) -> DeletionJob:
             row.state = "shredded"
             row.shredded_at = utcnow()
             row.counts = {**row.counts, **counts}
+            audit.append_in(session, audit.DELETION_SHREDDED, subject=row.id, counts=counts, at=row.shredded_at)
         job = row
     _LOGGER.info("deletion %s shredded scope=%s", job.id, job.scope)
     return job
@@ -164,6 +170,7 @@ def purge(vault: Vault, job_id: str) -> DeletionJob:
         row.state = "purged"
         row.purged_at = utcnow()
         row.counts = {**row.counts, **counts}
+        audit.append_in(session, audit.DELETION_PURGED, subject=row.id, counts=counts, at=row.purged_at)
         job = row
     for hook in purge_hooks:
         hook(vault, job)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from echoless.privacy import deletion
+from echoless.privacy import deletion, receipts
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
 from echoless.vault.keyring import DataKey, OwnerKey
@@ -66,6 +66,7 @@ def startup(vault: Vault) -> None:
     resumed = deletion.resume(vault)
     if resumed:
         _LOGGER.info("resumed %d interrupted deletions", resumed)
+    receipts.issue_missing(vault)
     reconcile(vault)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from echoless.errors import BadRequest
-from echoless.privacy import retention
+from echoless.privacy import audit, retention
 from echoless.vault import accounts
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
@@ -60,7 +60,9 @@ def update(
         if not isinstance(voice_delete_all, bool):
             raise BadRequest("voice_delete_all is true or false", code="invalid-setting")
         settings["voice_delete_all"] = voice_delete_all
-    return of(accounts.update_member_settings(vault, member.id, settings))
+    updated = accounts.update_member_settings(vault, member.id, settings)
+    audit.append(vault, audit.SETTINGS_CHANGED, subject=member.id)
+    return of(updated)
 
 
 def set_saving_recordings(vault: Vault, member: Member, saving: bool) -> Preferences:

@@ -6,14 +6,17 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from echoless.errors import BadRequest, Conflict, NotFound, Unauthorized
+from echoless.privacy import audit
 from echoless.privacy.retention import DEFAULTS
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
-from echoless.vault.models import Device, Household, Member, Token
+from echoless.vault.models import Device, Household, Member, Token, WebSession
 
 ROLES = ("owner", "adult", "child")
 TOKEN_PREFIX = {"member": "elm_", "device": "eld_"}
@@ -81,6 +84,7 @@ def add_member(vault: Vault, household_id: str, name: str, role: str = "adult") 
             session.add(member)
             session.flush()
             token = _issue_token(session, "member", member.id)
+            audit.append_in(session, audit.MEMBER_ADDED, subject=member.id)
     except IntegrityError as exc:
         vault.keyring.destroy_owner_keys([member.key_id])
         raise Conflict(f"a member named {name!r} already exists", code="member-exists") from exc
@@ -94,6 +98,7 @@ def add_device(vault: Vault, household_id: str, name: str) -> tuple[Device, str]
             session.add(device)
             session.flush()
             token = _issue_token(session, "device", device.id)
+            audit.append_in(session, audit.DEVICE_ADDED, subject=device.id)
     except IntegrityError as exc:
         raise Conflict(f"a device named {name!r} already exists", code="device-exists") from exc
     return device, token
@@ -183,3 +188,125 @@ def update_member_settings(vault: Vault, member_id: str, settings: dict) -> Memb
             raise UnknownMember("no such member")
         member.settings = settings
     return member
+
+
+# Passwords -------------------------------------------------------------------------------------
+MIN_PASSWORD = 8
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+# Verified against when no such member exists, so that an unknown name costs the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def set_password(vault: Vault, member_id: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD or len(password) > 1024:
+        raise BadRequest(f"a password must have at least {MIN_PASSWORD} characters", code="weak-password")
+    hashed = _hasher.hash(password)
+    with vault.data.write() as session:
+        member = session.get(Member, member_id)
+        if member is None:
+            raise UnknownMember("no such member")
+        member.password_hash = hashed
+
+
+def check_password(vault: Vault, household_id: str, name: str, password: str) -> Member | None:
+    """The member when the name and password match, else None (in about the same time either way)."""
+    with vault.data.read() as session:
+        member = session.scalars(select(Member).where(Member.household_id == household_id, Member.name == name.strip())).first()
+    stored = member.password_hash if member is not None and member.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if member is None or not member.password_hash:
+        return None
+    if _hasher.check_needs_rehash(stored):
+        set_password(vault, member.id, password)
+    return member
+
+
+# Tokens: listed by a short public id (the start of the hash); revoked, never shown again ---------
+@dataclass(frozen=True)
+class TokenInfo:
+    id: str
+    kind: str
+    subject_id: str
+    subject_name: str
+    created_at: object
+    revoked_at: object
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id, "kind": self.kind, "subject": self.subject_name, "subject_id": self.subject_id,
+            "created_at": self.created_at.isoformat(),  # type: ignore[attr-defined]
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,  # type: ignore[attr-defined]
+        }
+
+
+TOKEN_ID_LENGTH = 12
+
+
+def tokens(vault: Vault, household_id: str, subject_id: str | None = None) -> list[TokenInfo]:
+    names = {m.id: m.name for m in members(vault, household_id)} | {d.id: d.name for d in devices(vault, household_id)}
+    wanted = [subject_id] if subject_id else list(names)
+    with vault.data.read() as session:
+        rows = list(session.scalars(select(Token).where(Token.subject_id.in_(wanted)).order_by(Token.created_at)))
+    return [
+        TokenInfo(r.hash[:TOKEN_ID_LENGTH], r.kind, r.subject_id, names.get(r.subject_id, "?"), r.created_at, r.revoked_at)
+        for r in rows
+    ]
+
+
+def revoke_token(vault: Vault, household_id: str, token_id: str, subject_id: str | None = None) -> TokenInfo:
+    """Revoke one token of the household (of one subject, when given) by its public id."""
+    found = [t for t in tokens(vault, household_id, subject_id) if token_id and t.id == token_id.strip()]
+    if not found:
+        raise NotFound("no such token", code="unknown-token")
+    with vault.data.write() as session:
+        session.execute(
+            update(Token).where(Token.hash.startswith(found[0].id), Token.subject_id == found[0].subject_id,
+                                Token.revoked_at.is_(None)).values(revoked_at=utcnow())
+        )
+    return next(t for t in tokens(vault, household_id, found[0].subject_id) if t.id == found[0].id)
+
+
+def revoke_tokens_of(vault: Vault, subject_id: str) -> int:
+    with vault.data.write() as session:
+        return session.execute(
+            update(Token).where(Token.subject_id == subject_id, Token.revoked_at.is_(None)).values(revoked_at=utcnow())
+        ).rowcount
+
+
+def new_device_token(vault: Vault, device_id: str) -> str:
+    with vault.data.write() as session:
+        device = session.get(Device, device_id)
+        if device is None or device.revoked_at is not None:
+            raise NotFound("no such device", code="unknown-device")
+        return _issue_token(session, "device", device_id)
+
+
+# Removal ---------------------------------------------------------------------------------------
+def remove_device(vault: Vault, household_id: str, name_or_id: str) -> Device:
+    """Remove a device and its tokens. Its past interactions stay the members' own history."""
+    device = find_device(vault, household_id, name_or_id)
+    with vault.data.write() as session:
+        session.execute(delete(Token).where(Token.subject_id == device.id))
+        session.execute(delete(Device).where(Device.id == device.id))
+    return device
+
+
+def remove_member(vault: Vault, household_id: str, name_or_id: str) -> tuple[Member, object]:
+    """Delete everything of a member (a journalled deletion, shredded and purged here), then their
+    sign-ins, tokens, keys and row. Returns the member and the deletion job (for its receipt)."""
+    from echoless.privacy import deletion  # deletion builds on accounts
+
+    member = find_member(vault, household_id, name_or_id)
+    if member.role == "owner" and sum(m.role == "owner" for m in members(vault, household_id)) == 1:
+        raise Conflict("the household's only owner cannot be removed; make another member owner first", code="last-owner")
+    job = deletion.delete_all(vault, member)
+    job = deletion.purge(vault, job.id)
+    with vault.data.write() as session:
+        session.execute(delete(WebSession).where(WebSession.member_id == member.id))
+        session.execute(delete(Token).where(Token.subject_id == member.id))
+        session.execute(delete(Member).where(Member.id == member.id))
+    vault.keyring.destroy_owner_keys(vault.keyring.owner_key_ids(member.id))
+    return member, job

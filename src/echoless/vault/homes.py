@@ -4,7 +4,7 @@ key. The effects of actions live here: they are the household's own state, not h
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import select
@@ -15,6 +15,8 @@ from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
 from echoless.vault.models import HomeStateRow
 
+# Called after a home is saved (the timekeeper learns of new timers this way).
+listeners: list[Callable[[str, HomeState], None]] = []
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
@@ -47,6 +49,8 @@ def save(vault: Vault, household_id: str, home: HomeState) -> None:
         else:
             row.state = state
             row.updated_at = utcnow()
+    for listener in listeners:
+        listener(household_id, home)
 
 
 @contextmanager

@@ -289,3 +289,39 @@ def audio(vault: Vault, member: Member, item_id: str) -> tuple[bytes, str]:
 def last(vault: Vault, member: Member) -> InteractionView | None:
     page = history(vault, member, limit=1)
     return page.items[0] if page.items else None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What is kept about a member, without any content: counts per part and the oldest item."""
+
+    items: int
+    with_audio: int
+    with_text: int
+    with_action: int
+    oldest: datetime | None
+
+
+def summary(vault: Vault, member: Member) -> Summary:
+    from sqlalchemy import func
+
+    member = _current_member(vault, member.id)
+    visible = _visible(member).subquery()
+    with vault.data.read() as session:
+        row = session.execute(
+            select(
+                func.count(),
+                func.count(visible.c.audio_type),
+                func.count(func.coalesce(visible.c.transcript, visible.c.response)),
+                func.count(visible.c.action),
+                func.min(visible.c.created_at),
+            )
+        ).one()
+    oldest = row[4]
+    if isinstance(oldest, str):  # SQLite returns the aggregate as text
+        oldest = datetime.fromisoformat(oldest)
+    if oldest is not None and oldest.tzinfo is None:
+        from datetime import UTC
+
+        oldest = oldest.replace(tzinfo=UTC)
+    return Summary(items=row[0], with_audio=row[1], with_text=row[2], with_action=row[3], oldest=oldest)

@@ -44,6 +44,8 @@ class Member(Base):
     key_id: Mapped[str] = mapped_column(String(32))
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # argon2id hash of the member's password (None: cannot sign in to the pages); never the password.
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class Device(Base):
@@ -117,3 +119,26 @@ class DeletionJob(Base):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
     shredded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds the session id; only its SHA-256 is stored here."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = _rule(DeletionRule.USER, "a member's sign-ins go with the member")
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(32), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))  # the synchronizer token of this session's forms
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per member name and per client address, keyed by a hash of the name or address."""
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = _rule(DeletionRule.CONTENT_FREE, "hashed keys, counts and times only; rows expire")
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,77 @@
+"""`python -m bench [--quick] [--only N,...] [--out BENCHMARKS.md]`: run the figures, append a dated section."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+import traceback
+from collections.abc import Callable
+
+from bench.homes import REPO, postgres_version
+from bench.report import Figure, Section, append, machine, missing
+from bench.run import Ctx
+
+FIGURES = {
+    "1": "recognition: RTF and WER",
+    "2": "end to end against a real server",
+    "3": "vault ingest",
+    "4": "shredding",
+    "5": "purge",
+    "6": "history, search and retention at scale",
+    "7": "figures 3–6 on PostgreSQL",
+}
+
+
+def _steps() -> dict[str, Callable[[Ctx], list[Figure]]]:
+    from bench import endtoend, recognition, scale, vault
+
+    return {"1": recognition.run, "2": endtoend.run, "3": vault.ingest, "4": vault.shred, "5": vault.purge, "6": scale.scale}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller runs and data (under 3 minutes)")
+    parser.add_argument("--only", default="", help="comma-separated figure numbers: " + "; ".join(f"{k} {v}" for k, v in FIGURES.items()))
+    parser.add_argument("--out", default=str(REPO / "BENCHMARKS.md"), help="Markdown file to append to")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    wanted = [n.strip() for n in args.only.split(",") if n.strip()] or [n for n in FIGURES if not (args.quick and n == "7")]
+    unknown = set(wanted) - set(FIGURES)
+    if unknown:
+        parser.error(f"unknown figure(s): {', '.join(sorted(unknown))}")
+    pg = postgres_version()
+    ctx = Ctx(quick=args.quick)
+    section = Section("quick" if args.quick else "full", time.monotonic(), machine(pg))
+    if args.quick:
+        section.notes.append("--quick: fewer runs, scaled-down data (figure 6 at 50k over 50 members, delete-everything up to 50k); "
+                             "PostgreSQL (figure 7) only in the full run or with --only 7")
+    if args.only:
+        section.notes.append(f"only figures {', '.join(wanted)}")
+    steps = _steps()
+    plan: list[tuple[str, str]] = [(n, "sqlite") for n in wanted if n in steps]
+    if "7" in wanted:
+        plan += [(n, "postgres") for n in ("3", "4", "5", "6")]
+    for number, backend in plan:
+        run_ctx = Ctx(quick=args.quick, backend=backend, started=ctx.started, notes=section.notes)
+        if backend == "postgres" and pg is None:
+            section.figures.append(missing(run_ctx.key(number), f"{FIGURES[number]} (postgres)", "PostgreSQL not reachable"))
+            continue
+        run_ctx.log(f"figure {run_ctx.key(number)}: {FIGURES[number]} ({backend})")
+        began = time.monotonic()
+        try:
+            figures = steps[number](run_ctx)
+        except Exception as exc:  # one broken figure must not lose the others
+            traceback.print_exc()
+            figures = [missing(run_ctx.key(number), f"{FIGURES[number]} ({backend})", f"ERROR {type(exc).__name__}: {exc}")]
+        section.figures.extend(figures)
+        for f in figures:
+            run_ctx.log(f"  {f.key} {f.name}: {f.value if f.value is None else round(f.value, 4)} {f.unit} "
+                        f"base={f.baseline if f.baseline is None else round(f.baseline, 4)} {f.verdict}")
+        run_ctx.log(f"figure {run_ctx.key(number)} took {time.monotonic() - began:.0f}s")
+    append(args.out, section)
+    print(section.markdown())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""/v1/stream: the pipeline over a WebSocket. Audio chunks in (16 kHz mono 16-bit PCM), events out,
+endpointing by voice activity detection. Fired timers of the household arrive on the same socket.
+
+Protocol (client → server): a JSON text frame {"type": "start", "token": "...", "member": "...",
+"speak": false} (the token may instead come in an Authorization header), then binary PCM frames;
+{"type": "end"} ends the utterance early. Server → client: JSON text frames {"type", "timestamp",
+"data"}: ready, speech-start, speech-end, run-start, stt-end, intent-end, action-end, tts-end,
+run-end, error, timer-fired. After run-end the next utterance may follow on the same socket."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import io
+import json
+import logging
+import wave
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from echoless.errors import BadRequest, EcholessError
+from echoless.pipeline import events as ev
+from echoless.pipeline import run as pipeline
+from echoless.pipeline.vad import SPEECH_END, SPEECH_START, Endpointer
+from echoless.vault import accounts
+from echoless.vault.instance import Vault
+
+_LOGGER = logging.getLogger(__name__)
+router = APIRouter(tags=["stream"])
+RATE = 16000
+
+
+def pcm_to_wav(pcm: bytes) -> bytes:
+    """The streamed request as stored: the same samples in a WAV container."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(pcm)
+    return buffer.getvalue()
+
+
+class _Socket:
+    def __init__(self, websocket: WebSocket) -> None:
+        self.ws = websocket
+        self._lock = asyncio.Lock()
+
+    async def send(self, event_type: str, **data: Any) -> None:
+        await self.send_event(ev.Event(event_type, data))
+
+    async def send_event(self, event: ev.Event) -> None:
+        async with self._lock:
+            await self.ws.send_text(json.dumps(event.to_json(), default=str))
+
+
+def _start_message(raw: str) -> dict[str, Any]:
+    try:
+        message = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise BadRequest("the first message must be JSON {\"type\": \"start\", ...}", code="invalid-json") from exc
+    if not isinstance(message, dict) or message.get("type") != "start":
+        raise BadRequest("the first message must be {\"type\": \"start\", ...}", code="invalid-message")
+    return message
+
+
+@router.websocket("/v1/stream")
+async def stream(websocket: WebSocket) -> None:
+    vault: Vault = websocket.app.state.vault
+    await websocket.accept()
+    sock = _Socket(websocket)
+    try:
+        start = _start_message(await websocket.receive_text())
+        header = websocket.headers.get("authorization", "")
+        token = header.removeprefix("Bearer ").strip() or start.get("token")
+        principal = await run_in_threadpool(accounts.authenticate, vault, token)
+        if principal.kind == "device":
+            if not start.get("member"):
+                raise BadRequest("a device must name the member who speaks", code="member-required")
+            member = await run_in_threadpool(accounts.find_member, vault, principal.household_id, start["member"])
+            device_id = principal.device.id  # type: ignore[union-attr]
+        else:
+            member, device_id = principal.member, None
+    except EcholessError as exc:
+        await sock.send(ev.ERROR, code=exc.code, message=exc.message)
+        await websocket.close(code=4401 if exc.status == 401 else 4400)
+        return
+    except WebSocketDisconnect:
+        return
+    speak = bool(start.get("speak"))
+    bus = websocket.app.state.bus
+    queue = bus.subscribe(principal.household_id)
+    forward = asyncio.create_task(_forward(queue, sock))
+    await sock.send("ready")
+    try:
+        while True:
+            pcm = await _utterance(websocket, sock, vault)
+            if pcm is None:
+                break
+            await _run(vault, member, device_id, pcm, speak, sock)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        forward.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await forward
+        bus.unsubscribe(principal.household_id, queue)
+
+
+async def _forward(queue: asyncio.Queue[ev.Event], sock: _Socket) -> None:
+    while True:
+        await sock.send_event(await queue.get())
+
+
+async def _utterance(websocket: WebSocket, sock: _Socket, vault: Vault) -> bytes | None:
+    endpointer = Endpointer(max_seconds=vault.settings.max_audio_seconds)
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return None
+        if message.get("bytes") is not None:
+            event = endpointer.feed(message["bytes"])
+            while event is not None:
+                await sock.send(event)
+                if event == SPEECH_END:
+                    return endpointer.audio
+                event = endpointer.feed(b"")
+        elif message.get("text") is not None:
+            try:
+                control = json.loads(message["text"])
+            except json.JSONDecodeError:
+                control = {}
+            if control.get("type") == "end":
+                if not endpointer.started:
+                    await sock.send(SPEECH_START)
+                await sock.send(SPEECH_END)
+                return endpointer.audio
+            await sock.send(ev.ERROR, code="invalid-message", message="send binary PCM frames or {\"type\": \"end\"}")
+
+
+async def _run(vault: Vault, member: Any, device_id: str | None, pcm: bytes, speak: bool, sock: _Socket) -> None:
+    loop = asyncio.get_running_loop()
+    pending: asyncio.Queue[ev.Event | None] = asyncio.Queue()
+
+    def emit(event: ev.Event) -> None:
+        loop.call_soon_threadsafe(pending.put_nowait, event)
+
+    def work() -> pipeline.RunResult | None:
+        try:
+            return pipeline.run(vault, member, device_id, pcm_to_wav(pcm), speak=speak, emit=emit)
+        except EcholessError:
+            return None  # the error event has been emitted
+        finally:
+            loop.call_soon_threadsafe(pending.put_nowait, None)
+
+    task = loop.run_in_executor(None, work)
+    while (event := await pending.get()) is not None:
+        await sock.send_event(event)
+    result = await task
+    if result is not None and result.speech:
+        await sock.send("speech", content_type="audio/wav", base64=base64.b64encode(result.speech).decode())

@@ -1,0 +1,113 @@
+"""The household's home and the demo: `echoless home ...`, `echoless demo`."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from echoless.cli.common import console, member, print_json, vault
+from echoless.pipeline import home as home_model
+from echoless.vault import accounts, homes
+
+home_app = typer.Typer(help="The household's devices and areas (what the assistant can switch).", no_args_is_help=True)
+
+
+@home_app.command("show")
+def home_show(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show areas, devices and their state, the shopping list and running timers."""
+    with vault() as v:
+        state = homes.load(v, accounts.default_household(v).id)
+    if as_json:
+        print_json(json.loads(state.to_json()))
+        return
+    table = Table("device", "kind", "area", "state")
+    for d in state.devices:
+        table.add_row(d.name, d.kind, d.area or "-", ("on" if d.on else "off") + (f" {d.brightness}%" if d.kind == "light" and d.on else ""))
+    console.print(table)
+    console.print(f"areas: {', '.join(state.areas) or '-'}")
+    console.print(f"shopping list: {', '.join(i.name for i in state.open_items()) or '-'}")
+    console.print(f"timers: {len(state.timers)}")
+
+
+@home_app.command("add-device")
+def home_add_device(
+    name: str,
+    kind: Annotated[str, typer.Option(help="light or switch")] = "light",
+    area: Annotated[str | None, typer.Option(help="An existing area.")] = None,
+) -> None:
+    """Add a light or switch."""
+    with vault() as v, homes.edit(v, accounts.default_household(v).id) as state:
+        home_model.add_device(state, name, kind, area)
+    console.print(f"Added {name}")
+
+
+@home_app.command("remove-device")
+def home_remove_device(name: str) -> None:
+    with vault() as v, homes.edit(v, accounts.default_household(v).id) as state:
+        home_model.remove_device(state, name)
+    console.print(f"Removed {name}")
+
+
+@home_app.command("add-area")
+def home_add_area(name: str) -> None:
+    with vault() as v, homes.edit(v, accounts.default_household(v).id) as state:
+        home_model.add_area(state, name)
+    console.print(f"Added area {name}")
+
+
+@home_app.command("remove-area")
+def home_remove_area(name: str) -> None:
+    with vault() as v, homes.edit(v, accounts.default_household(v).id) as state:
+        home_model.remove_area(state, name)
+    console.print(f"Removed area {name}")
+
+
+def demo(
+    user: Annotated[str | None, typer.Option("--user", help="Whose history to fill (default: the owner).")] = None,
+    keep_audio: Annotated[bool, typer.Option("--keep-audio/--no-keep-audio", help="Keep the demo's recordings for 7 days so the history has audio.")] = True,
+) -> None:
+    """Make the demo household (kitchen, living room, bedroom; three lights and a coffee maker) and fill
+    its history by running spoken requests through the real pipeline. Safe to run again."""
+    from echoless.demo import CLIPS, clip
+    from echoless.pipeline import run as pipeline
+    from echoless.privacy import preferences
+
+    with vault() as v:
+        household = accounts.default_household(v)
+        with homes.edit(v, household.id) as state:
+            demo_state = home_model.demo_home()
+            for area in demo_state.areas:
+                if state.find_area(area) is None:
+                    home_model.add_area(state, area)
+            for device in demo_state.devices:
+                if state.find_device(device.name) is None:
+                    home_model.add_device(state, device.name, device.kind, device.area)
+        speakers = {d.name: d for d in accounts.devices(v, household.id)}
+        for name in ("kitchen speaker", "living room speaker"):
+            if name not in speakers:
+                speakers[name] = accounts.add_device(v, household.id, name)[0]
+        who = member(v, user)
+        if who.settings.get("demo_loaded"):
+            console.print("The demo is already loaded; nothing changed.")
+            return
+        if keep_audio:
+            who = accounts.get_member(v, who.id)
+            preferences.update(v, who, retention_changes={"audio": "7d"})
+        with Progress(console=console) as progress:
+            task = progress.add_task("Speaking to the assistant", total=len(CLIPS))
+            for index, name in enumerate(CLIPS):
+                speaker = speakers["kitchen speaker" if index % 2 == 0 else "living room speaker"]
+                pipeline.run(v, accounts.get_member(v, who.id), speaker.id, clip(name))
+                progress.advance(task)
+        current = accounts.get_member(v, who.id)
+        accounts.update_member_settings(v, who.id, {**current.settings, "demo_loaded": True})
+    console.print(f"Demo loaded: {len(CLIPS)} requests in {who.name}'s history. See `echoless history`.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(home_app, name="home")
+    app.command()(demo)

@@ -1,0 +1,162 @@
+"""Privacy by voice: "delete what I just said", "that wasn't for you", "delete everything I said
+today / this week / ever" (the last one only when allowed, and after a spoken yes), "what did you
+hear?", "why did you do that?", "what do you know about me?", "stop/start saving my recordings".
+
+None of these utterances is recorded as an interaction: a deletion request leaves only a content-free
+audit entry, and a question about one's data must not copy that data into a new item."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from echoless.pipeline.run import Outcome
+from echoless.pipeline.understand import IntentMatch
+from echoless.privacy import audit, deletion, preferences, retention
+from echoless.vault import accounts, interactions
+from echoless.vault.instance import Vault
+from echoless.vault.models import Member
+
+_LOGGER = logging.getLogger(__name__)
+CONFIRM_WINDOW = timedelta(seconds=60)
+PENDING = "pending_confirmation"
+
+
+def _quiet(response: str) -> Outcome:
+    return Outcome(response=response, action=None, record=False)
+
+
+def _voice_deletion(vault: Vault, job_id: str) -> None:
+    audit.append(vault, audit.VOICE_DELETION, subject=job_id)
+    deletion.purge(vault, job_id)
+
+
+def _delete_last(vault: Vault, member: Member, reply: str) -> Outcome:
+    last = interactions.last(vault, member)
+    if last is None:
+        return _quiet("There is nothing to delete.")
+    job = deletion.delete_items(vault, member, [last.id])
+    _voice_deletion(vault, job.id)
+    return _quiet(reply)
+
+
+def _delete_since(vault: Vault, member: Member, since: datetime, what: str) -> Outcome:
+    job = deletion.delete_range(vault, member, since, None)
+    _voice_deletion(vault, job.id)
+    count = len(job.item_ids)
+    if count == 0:
+        return _quiet(f"You haven't said anything to me {what} that I kept.")
+    noun = "thing" if count == 1 else "things"
+    return _quiet(f"Deleted everything you said {what}: {count} {noun}.")
+
+
+def _ask_delete_all(vault: Vault, member: Member, now: datetime) -> Outcome:
+    if not preferences.of(member).voice_delete_all:
+        return _quiet(
+            "Deleting everything by voice is turned off. You can turn it on in your settings, "
+            "or delete everything from the Privacy Hub."
+        )
+    settings = {**member.settings, PENDING: {"action": "delete-all", "until": (now + CONFIRM_WINDOW).timestamp()}}
+    accounts.update_member_settings(vault, member.id, settings)
+    return _quiet("This will delete everything you have ever said to me, and it cannot be undone. Say yes to confirm.")
+
+
+def _confirm(vault: Vault, member: Member, now: datetime) -> Outcome:
+    pending = member.settings.get(PENDING)
+    _clear_pending(vault, member)
+    if not pending or pending.get("until", 0) < now.timestamp():
+        return _quiet("There is nothing to confirm.")
+    job = deletion.delete_all(vault, member)
+    _voice_deletion(vault, job.id)
+    return _quiet("Done. Everything you have said to me is deleted.")
+
+
+def _clear_pending(vault: Vault, member: Member) -> None:
+    if PENDING in member.settings:
+        settings = {k: v for k, v in member.settings.items() if k != PENDING}
+        accounts.update_member_settings(vault, member.id, settings)
+
+
+def _what_did_you_hear(vault: Vault, member: Member) -> Outcome:
+    last = interactions.last(vault, member)
+    if last is None or not last.transcript:
+        return _quiet("I don't have anything you said saved.")
+    return _quiet(f"I heard: {last.transcript}")
+
+
+def _why(vault: Vault, member: Member) -> Outcome:
+    last = interactions.last(vault, member)
+    if last is None or not last.action:
+        return _quiet("I don't have a record of my last action.")
+    intent = last.action.get("intent")
+    result = last.action.get("result")
+    heard = f'I heard "{last.transcript}"' if last.transcript else "From what I heard"
+    if not intent:
+        return _quiet(f"{heard}, but I didn't understand it, so I did nothing.")
+    return _quiet(f"{heard}, which I understood as {_intent_words(intent)}, so: {result}.")
+
+
+def _intent_words(intent: str) -> str:
+    words = intent.removeprefix("Hass").removeprefix("Echoless")
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in words).strip()
+
+
+def _what_do_you_know(vault: Vault, member: Member) -> Outcome:
+    kept = interactions.summary(vault, member)
+    prefs = preferences.of(member)
+    parts = [
+        f"I keep {kept.items} of your requests: {kept.with_audio} with recordings, "
+        f"{kept.with_text} with transcripts, and {kept.with_action} with action records."
+    ]
+    if kept.oldest is not None:
+        parts.append(f"The oldest is from {kept.oldest.astimezone():%B %d, %Y}.")
+    names = {"audio": "recordings", "text": "transcripts and answers", "action": "action records"}
+    kept_for = ", ".join(f"{names[p]} {retention.LABELS[c]}" for p, c in prefs.retention.items())
+    parts.append(f"Your settings keep {kept_for}.")
+    for line in knowledge_lines:
+        parts.extend(line(vault, member))
+    return _quiet(" ".join(parts))
+
+
+# Other stores add what they know (skills that received data, learned words) without content.
+knowledge_lines: list = []
+
+
+def _saving(vault: Vault, member: Member, saving: bool) -> Outcome:
+    prefs = preferences.set_saving_recordings(vault, member, saving)
+    if saving:
+        return _quiet(f"Okay, I'll save your recordings for {retention.LABELS[prefs.retention['audio']]}.")
+    return _quiet("Okay, I won't save your recordings from now on.")
+
+
+def handle(vault: Vault, member: Member, match: IntentMatch, now: datetime) -> Outcome:
+    member = accounts.get_member(vault, member.id)
+    name = match.name
+    if name != "EcholessConfirm" and PENDING in member.settings:
+        _clear_pending(vault, member)  # anything but "yes" drops a pending confirmation
+        member = accounts.get_member(vault, member.id)
+    local_midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if name == "EcholessDeleteLast":
+        return _delete_last(vault, member, "Okay, I deleted what you just said.")
+    if name == "EcholessFalseActivation":
+        return _delete_last(vault, member, "Sorry about that. I deleted it.")
+    if name == "EcholessDeleteToday":
+        return _delete_since(vault, member, local_midnight, "today")
+    if name == "EcholessDeleteThisWeek":
+        return _delete_since(vault, member, local_midnight - timedelta(days=now.weekday()), "this week")
+    if name == "EcholessDeleteAll":
+        return _ask_delete_all(vault, member, now)
+    if name == "EcholessConfirm":
+        return _confirm(vault, member, now)
+    if name == "EcholessCancel":
+        return _quiet("Okay.")
+    if name == "EcholessWhatDidYouHear":
+        return _what_did_you_hear(vault, member)
+    if name == "EcholessWhyDidYouDoThat":
+        return _why(vault, member)
+    if name == "EcholessWhatDoYouKnow":
+        return _what_do_you_know(vault, member)
+    if name in ("EcholessStopSaving", "EcholessStartSaving"):
+        return _saving(vault, member, name == "EcholessStartSaving")
+    return _quiet("Sorry, I can't do that yet.")
+

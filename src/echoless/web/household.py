@@ -1,0 +1,122 @@
+"""Household (owner only): members, child profiles, devices and tokens.
+
+The owner adds and removes members and devices and revokes any token. The owner never receives a
+token for another member (that would open their history): members mint their own on Settings, and a
+new member's first token from `add_member` is revoked at once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from echoless.errors import BadRequest, Conflict
+from echoless.vault import accounts
+from echoless.web import receipts_view
+from echoless.web.pages import CheckedDep, SignedInDep, get_vault, redirect, render, require_owner
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(request: Request, me, *, status: int = 200, error: str | None = None, shown: dict | None = None) -> Response:  # type: ignore[no-untyped-def]
+    vault = get_vault(request)
+    members = accounts.members(vault, me.household_id)
+    tokens = accounts.tokens(vault, me.household_id)
+    return render(request, "household.html", {
+        "household": next(h for h in accounts.households(vault) if h.id == me.household_id),
+        "members": members,
+        "devices": accounts.devices(vault, me.household_id),
+        "tokens": tokens,
+        "active_tokens": {s: sum(1 for t in tokens if t.subject_id == s and not t.revoked_at) for s in {t.subject_id for t in tokens}},
+        "error": error,
+        "shown": shown,
+        "done": request.query_params.get("done"),
+    }, status=status)
+
+
+@router.get("/household")
+def household_page(request: Request, signed_in: SignedInDep) -> Response:
+    require_owner(signed_in.member)
+    return _page(request, signed_in.member)
+
+
+@router.post("/household/members")
+def add_member(
+    request: Request,
+    signed_in: CheckedDep,
+    name: Annotated[str, Form(max_length=200)],
+    role: Annotated[str, Form(max_length=10)] = "adult",
+    password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    me = signed_in.member
+    require_owner(me)
+    vault = get_vault(request)
+    if password and len(password) < accounts.MIN_PASSWORD:
+        return _page(request, me, status=400, error=f"A password must have at least {accounts.MIN_PASSWORD} characters.")
+    try:
+        member, _token = accounts.add_member(vault, me.household_id, name, role)
+    except (BadRequest, Conflict) as exc:
+        return _page(request, me, status=exc.status, error=exc.message)
+    accounts.revoke_tokens_of(vault, member.id)
+    if password:
+        accounts.set_password(vault, member.id, password)
+    return redirect(f"/household?done=added#members")
+
+
+@router.get("/household/members/{member_id}/remove")
+def confirm_remove_member(request: Request, signed_in: SignedInDep, member_id: str) -> Response:
+    me = signed_in.member
+    require_owner(me)
+    member = accounts.find_member(get_vault(request), me.household_id, member_id)
+    return render(request, "member_remove.html", {"member": member, "is_me": member.id == me.id})
+
+
+@router.post("/household/members/{member_id}/remove")
+def remove_member(request: Request, signed_in: CheckedDep, member_id: str) -> Response:
+    me = signed_in.member
+    require_owner(me)
+    vault = get_vault(request)
+    target = accounts.find_member(vault, me.household_id, member_id)
+    if target.id == me.id:
+        raise Conflict("you cannot remove yourself here; use `echoless members remove` from the shell", code="remove-self")
+    removed, job = accounts.remove_member(vault, me.household_id, target.id)
+    receipt = receipts_view.for_deletion(vault, removed, job)  # type: ignore[arg-type]
+    return render(request, "member_removed.html", {"member": removed, "job": job, "receipt": receipt})
+
+
+@router.post("/household/devices")
+def add_device(request: Request, signed_in: CheckedDep, name: Annotated[str, Form(max_length=200)]) -> Response:
+    me = signed_in.member
+    require_owner(me)
+    try:
+        device, token = accounts.add_device(get_vault(request), me.household_id, name)
+    except (BadRequest, Conflict) as exc:
+        return _page(request, me, status=exc.status, error=exc.message)
+    return _page(request, me, status=201, shown={"what": f"device \u201c{device.name}\u201d", "token": token})
+
+
+@router.post("/household/devices/{device_id}/token")
+def new_device_token(request: Request, signed_in: CheckedDep, device_id: str) -> Response:
+    me = signed_in.member
+    require_owner(me)
+    vault = get_vault(request)
+    device = accounts.find_device(vault, me.household_id, device_id)
+    token = accounts.new_device_token(vault, device.id)
+    return _page(request, me, status=201, shown={"what": f"device \u201c{device.name}\u201d", "token": token})
+
+
+@router.post("/household/devices/{device_id}/remove")
+def remove_device(request: Request, signed_in: CheckedDep, device_id: str) -> Response:
+    me = signed_in.member
+    require_owner(me)
+    accounts.remove_device(get_vault(request), me.household_id, device_id)
+    return redirect("/household?done=device-removed#devices")
+
+
+@router.post("/household/tokens/{token_id}/revoke")
+def revoke_token(request: Request, signed_in: CheckedDep, token_id: str) -> Response:
+    me = signed_in.member
+    require_owner(me)
+    accounts.revoke_token(get_vault(request), me.household_id, token_id)
+    return redirect("/household?done=token-revoked#tokens")

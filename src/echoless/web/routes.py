@@ -1,0 +1,47 @@
+"""Mounts the Privacy Hub on the FastAPI app: the page routers, the static files, and HTML errors for
+page requests (API requests under /v1 keep the one JSON error shape)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from echoless.api.errors import error_response
+from echoless.errors import EcholessError
+from echoless.web import account, deleting, export_page, history, household, receipts_page, receipts_view, settings_page, tryit
+from echoless.web.pages import HERE, error_page
+
+ROUTERS = (account, history, deleting, settings_page, receipts_page, export_page, tryit, household)
+_JSON_PREFIXES = ("/v1/", "/healthz", "/docs", "/openapi.json", "/redoc", "/try/run")
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(_JSON_PREFIXES)
+
+
+def install(app: FastAPI) -> None:
+    receipts_view.install()
+    for module in ROUTERS:
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    json_domain = app.exception_handlers.get(EcholessError)
+    json_http = app.exception_handlers.get(StarletteHTTPException)
+
+    @app.exception_handler(EcholessError)
+    async def _domain(request: Request, exc: EcholessError) -> Response:
+        if _wants_json(request) and json_domain is not None:
+            return await json_domain(request, exc)  # type: ignore[misc]
+        return error_page(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_json(request) and json_http is not None:
+            return await json_http(request, exc)  # type: ignore[misc]
+        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        message = "there is no page here" if exc.status_code == 404 else str(exc.detail)
+        return error_page(request, EcholessError(message, code=code, status=exc.status_code))
+
+
+__all__ = ["install", "error_response"]
