@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     )
     session_hours: float = Field(24.0 * 7, description="How long a Privacy Hub sign-in lasts, in hours.")
     sweep_interval_seconds: float = Field(30.0, description="How often the server purges expired history.")
+    share_timeout_seconds: float = Field(3.0, description="How long to wait for a third-party skill's answer before speaking a fallback.")
+    share_deletion_deadline_days: float = Field(
+        7.0, description="After this many days without an acknowledgement, a skill's deletion request is shown as overdue."
+    )
+    share_retry_base_seconds: float = Field(
+        30.0, description="First retry delay of an unacknowledged deletion request to a skill; doubles on each failure."
+    )
+    share_retry_max_seconds: float = Field(3600.0, description="Longest delay between two retries of a deletion request to a skill.")
     log_level: str = Field("INFO", description="Log level of the CLI and server (logs never carry content).")
 
     @classmethod

@@ -133,7 +133,7 @@ def test_timer_lifecycle(home: HomeState) -> None:
     assert fired_timers(home, resumed + timedelta(minutes=9)) == []
     fired = fired_timers(home, resumed + timedelta(minutes=10, seconds=1))
     assert fired == [timer] and home.timers == []
-    assert announcement(timer) == "Your 10 min timer is done."
+    assert announcement(timer) == "Your 10 minute timer is done."
 
 
 def test_named_timers_and_cancel(home: HomeState) -> None:

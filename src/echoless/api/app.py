@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from echoless import __version__
-from echoless.api import deletions, errors, home, interactions, preferences, stream
+from echoless.api import deletions, errors, export, home, interactions, preferences, stream
 from echoless.api.bus import EventBus
 from echoless.api import receipts as proofs  # also registers the receipt purge hook
 from echoless.pipeline.timekeeper import Timekeeper
@@ -51,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(deletions.router)
     app.include_router(preferences.router)
     app.include_router(home.router)
+    app.include_router(export.router)
     app.include_router(stream.router)
     app.include_router(proofs.router)
     privacy_hub.install(app)  # the Privacy Hub pages (web/), signed in with a session cookie

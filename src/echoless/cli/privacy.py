@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -67,6 +68,30 @@ def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     print_json(counts) if as_json else console.print(json.dumps(counts))
 
 
+
+
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Write the zip here.")],
+    user: Annotated[str | None, typer.Option("--user")] = None,
+) -> None:
+    """Export everything kept about a member: recordings, history.json, receipts, README."""
+    from rich.progress import Progress
+
+    from echoless.privacy.export import count, stream_export
+
+    with vault() as v, Progress(console=console) as progress:
+        who = member(v, user)
+        task = progress.add_task("Exporting", total=count(v, who) or 1)
+        tmp = out.with_name(f".{out.name}.partial")
+        with tmp.open("wb") as handle:
+            for chunk in stream_export(v, who, progress=lambda done: progress.update(task, completed=done)):
+                handle.write(chunk)
+        tmp.replace(out)
+        progress.update(task, completed=progress.tasks[0].total)
+    console.print(f"Wrote {out}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(settings_app, name="settings")
     app.command()(sweep)
+    app.command()(export)

@@ -22,9 +22,12 @@ from echoless.vault.models import DeletionJob, Interaction, Member
 _LOGGER = logging.getLogger(__name__)
 BATCH = 1000
 
-# Called after a job is purged (receipts, derived stores); each must be idempotent.
-PurgeHook = Callable[[Vault, DeletionJob], None]
-purge_hooks: list[PurgeHook] = []
+# Called before a job's keys are destroyed (anything that still needs the keys, e.g. to name a
+# pseudonym to a third party, journals its work here), and after a job is purged (receipts, derived
+# stores). Each must be idempotent: a resumed job calls them again.
+JobHook = Callable[[Vault, DeletionJob], None]
+shred_hooks: list[JobHook] = []
+purge_hooks: list[JobHook] = []
 
 
 def _start(vault: Vault, job: DeletionJob, hide: Callable[[object], None] | None = None) -> DeletionJob:
@@ -130,6 +133,8 @@ def expire_parts(vault: Vault, member_id: str, item_ids: list[str], parts: list[
 
 
 def _shred(vault: Vault, job: DeletionJob) -> DeletionJob:
+    for hook in shred_hooks:
+        hook(vault, job)
     if job.key_ids:
         destroyed = vault.keyring.destroy_owner_keys(job.key_ids)
         counts = {"member_keys_destroyed": destroyed}

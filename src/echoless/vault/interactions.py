@@ -7,7 +7,7 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,11 @@ from echoless.vault.models import Device, Interaction, Member
 
 _LOGGER = logging.getLogger(__name__)
 MAX_PAGE = 200
+
+# Called after an interaction is stored, with the plaintext it was stored from (derived stores:
+# search index, vocabulary). A hook must register the lineage of whatever it derives.
+RecordHook = Callable[[Vault, Member, Interaction, "NewInteraction"], None]
+record_hooks: list[RecordHook] = []
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,8 @@ def _write(
             return None
         raise
     _LOGGER.info("interaction recorded parts=%s", ",".join(parts))
+    for hook in record_hooks:
+        hook(vault, member, row, new)
     return row
 
 

@@ -23,6 +23,17 @@ def format_duration(seconds: float) -> str:
     return " ".join(p for p in parts if p) or "0 s"
 
 
+def spoken_duration(seconds: float, *, adjective: bool = False) -> str:
+    """For speech: "1 hour and 30 minutes", "5 seconds"; as an adjective: "5 second" (a 5 second timer)."""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n} {unit}{'s' if n != 1 and not adjective else ''}" for n, unit in ((hours, "hour"), (minutes, "minute"), (secs, "second")) if n]
+    if not parts:
+        return "0 seconds"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def _label(timer: Timer) -> str:
     duration = format_duration(timer.start_seconds)
     return f"{timer.name} timer {duration}" if timer.name else f"timer {duration}"
@@ -185,4 +196,4 @@ def next_deadline(home: HomeState) -> datetime | None:
 
 def announcement(timer: Timer) -> str:
     """What to say when a timer fires."""
-    return f"Your {timer.name} timer is done." if timer.name else f"Your {format_duration(timer.start_seconds)} timer is done."
+    return f"Your {timer.name} timer is done." if timer.name else f"Your {spoken_duration(timer.start_seconds, adjective=True)} timer is done."

@@ -1,0 +1,167 @@
+"""Lineage (PRIVACY_MODEL §3.4): every derived artefact records the interactions it came from, and the
+parts of them it used. Deletion walks it: a deleted source takes its search tokens, every sample and
+annotation made from it, and each learned word that no other live source still teaches. `forget` runs
+from the deletion journal's shred and purge hooks (idempotent, so a resumed job runs it again), and
+from a restore. `problems` lists artefacts whose source is gone or was never registered (the verifier)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from echoless.derived.models import CorpusAnnotation, CorpusSample, Lineage, SearchToken, VocabularyEntry
+from echoless.vault.db import utcnow
+from echoless.vault.instance import Vault
+from echoless.vault.keyring import PARTS
+from echoless.vault.models import DeletionJob, Interaction
+
+_LOGGER = logging.getLogger(__name__)
+BATCH = 500
+KINDS = ("search", "vocabulary", "sample", "annotation")
+
+
+def register(
+    session: Session, kind: str, artefact_id: str, sources: Iterable[Interaction], parts: Iterable[str]
+) -> None:
+    assert kind in KINDS
+    now = utcnow()
+    used = ",".join(sorted(set(parts)))
+    for source in sources:
+        if session.get(Lineage, (kind, artefact_id, source.id)) is None:
+            session.add(Lineage(kind=kind, artefact_id=artefact_id, source_id=source.id, member_id=source.member_id,
+                                key_id=source.key_id, parts=used, created_at=now))
+
+
+def source_alive(session: Session, item_id: str) -> Interaction | None:
+    """The interaction, if it is kept and visible (not hidden by a deletion in flight)."""
+    row = session.get(Interaction, item_id)
+    return row if row is not None and row.deleted_at is None else None
+
+
+@dataclass
+class Forgotten:
+    search_items: int = 0
+    words: int = 0
+    samples: int = 0
+    annotations: int = 0
+
+    def as_counts(self) -> dict[str, int]:
+        return {"search_items": self.search_items, "words": self.words, "samples": self.samples, "annotations": self.annotations}
+
+
+def forget(vault: Vault, job: DeletionJob) -> Forgotten:
+    """Remove whatever was derived from what the job deletes. Safe to run any number of times."""
+    done = Forgotten()
+    with vault.data.write() as session:
+        if job.key_ids:
+            _forget_under_keys(session, job.member_id, list(job.key_ids), done)
+        else:
+            partial = set(job.parts) != set(PARTS)
+            ids = list(job.item_ids)
+            for start in range(0, len(ids), BATCH):
+                _forget_sources(session, ids[start : start + BATCH], set(job.parts) if partial else None, done)
+    if any(done.as_counts().values()):
+        _LOGGER.info("derived data forgotten for deletion %s: %s", job.id, done.as_counts())
+    return done
+
+
+def _forget_under_keys(session: Session, member_id: str, key_ids: list[str], done: Forgotten) -> None:
+    session.execute(delete(SearchToken).where(SearchToken.member_id == member_id, SearchToken.key_id.in_(key_ids)))
+    done.search_items += session.execute(
+        delete(Lineage).where(Lineage.kind == "search", Lineage.member_id == member_id, Lineage.key_id.in_(key_ids))
+    ).rowcount
+    session.execute(delete(Lineage).where(Lineage.member_id == member_id, Lineage.key_id.in_(key_ids)))
+    done.words += session.execute(
+        delete(VocabularyEntry).where(VocabularyEntry.member_id == member_id, VocabularyEntry.key_id.in_(key_ids))
+    ).rowcount
+    sample_ids = list(session.scalars(
+        select(CorpusSample.id).where(CorpusSample.member_id == member_id, CorpusSample.key_id.in_(key_ids))
+    ))
+    _drop_samples(session, sample_ids, done)
+
+
+def _forget_sources(session: Session, ids: list[str], parts: set[str] | None, done: Forgotten) -> None:
+    rows = session.scalars(select(Lineage).where(Lineage.source_id.in_(ids))).all()
+    if parts is not None:  # retention took some parts: only what was derived from those parts goes
+        rows = [r for r in rows if set(r.parts.split(",")) & parts]
+    if not rows:
+        return
+    touched: dict[str, set[str]] = {kind: set() for kind in KINDS}
+    for row in rows:
+        touched[row.kind].add(row.artefact_id)
+        session.delete(row)
+    session.flush()
+    if touched["search"]:
+        gone = list(touched["search"])
+        session.execute(delete(SearchToken).where(SearchToken.item_id.in_(gone)))
+        done.search_items += len(gone)
+    for word_id in touched["vocabulary"]:
+        if session.scalars(select(Lineage.source_id).where(Lineage.kind == "vocabulary", Lineage.artefact_id == word_id).limit(1)).first() is None:
+            done.words += session.execute(delete(VocabularyEntry).where(VocabularyEntry.id == word_id)).rowcount
+    _drop_samples(session, list(touched["sample"]), done)
+    if touched["annotation"]:
+        done.annotations += session.execute(delete(CorpusAnnotation).where(CorpusAnnotation.id.in_(list(touched["annotation"])))).rowcount
+
+
+def _drop_samples(session: Session, sample_ids: list[str], done: Forgotten) -> None:
+    """A sample and its annotations, with their lineage."""
+    for start in range(0, len(sample_ids), BATCH):
+        chunk = sample_ids[start : start + BATCH]
+        notes = list(session.scalars(select(CorpusAnnotation.id).where(CorpusAnnotation.sample_id.in_(chunk))))
+        session.execute(delete(Lineage).where(Lineage.kind == "annotation", Lineage.artefact_id.in_(notes)))
+        done.annotations += session.execute(delete(CorpusAnnotation).where(CorpusAnnotation.id.in_(notes))).rowcount
+        session.execute(delete(Lineage).where(Lineage.kind == "sample", Lineage.artefact_id.in_(chunk)))
+        done.samples += session.execute(delete(CorpusSample).where(CorpusSample.id.in_(chunk))).rowcount
+
+
+def drop_samples(vault: Vault, sample_ids: list[str]) -> Forgotten:
+    done = Forgotten()
+    with vault.data.write() as session:
+        _drop_samples(session, sample_ids, done)
+    return done
+
+
+# The verifier's view ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Problem:
+    store: str  # the table
+    kind: str  # orphan-derived (its source is gone) | unregistered-derived (no source recorded)
+    ref: str  # the artefact's opaque id
+
+
+def problems(vault: Vault) -> list[Problem]:
+    """Artefacts whose registered source is gone (or hidden by a deletion), and artefacts with none."""
+    found: list[Problem] = []
+    with vault.data.read() as session:
+        live = set(session.scalars(select(Interaction.id).where(Interaction.deleted_at.is_(None))))
+        lineage: dict[tuple[str, str], set[str]] = {}
+        for kind, artefact, source in session.execute(select(Lineage.kind, Lineage.artefact_id, Lineage.source_id)):
+            lineage.setdefault((kind, artefact), set()).add(source)
+        artefacts = {
+            "search": ("search_tokens", set(session.scalars(select(SearchToken.item_id).distinct()))),
+            "vocabulary": ("vocabulary_entries", set(session.scalars(select(VocabularyEntry.id)))),
+            "sample": ("corpus_samples", set(session.scalars(select(CorpusSample.id)))),
+            "annotation": ("corpus_annotations", set(session.scalars(select(CorpusAnnotation.id)))),
+        }
+    for kind, (table, ids) in artefacts.items():
+        for artefact in sorted(ids):
+            sources = lineage.get((kind, artefact))
+            if not sources:
+                found.append(Problem(table, "unregistered-derived", artefact))
+            elif kind == "vocabulary":
+                if not sources & live:  # a word lives while any of its sources lives
+                    found.append(Problem(table, "orphan-derived", artefact))
+            elif not sources <= live:
+                found.append(Problem(table, "orphan-derived", artefact))
+    for (kind, artefact), sources in sorted(lineage.items()):
+        if artefact not in artefacts[kind][1]:
+            continue
+        if kind == "vocabulary":
+            dead = sources - live
+            if dead and sources & live:  # a dead link that deletion should have walked
+                found.append(Problem("derived_lineage", "orphan-derived", artefact))
+    return found

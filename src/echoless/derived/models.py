@@ -1,0 +1,115 @@
+"""The derived stores' tables (PRIVACY_MODEL §1 "derived data", §3.3, §3.4). Each declares its deletion
+rule. Nothing here is plaintext: search tokens are keyed HMACs, words and samples are AES-GCM
+ciphertext under keys derived from the member key, stats are content-free counts without member ids.
+Every artefact's sources are registered in `derived_lineage` (one row per artefact and source)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from echoless.vault.db import UTCDateTime
+from echoless.vault.models import Base
+from echoless.vault.rules import DeletionRule
+
+
+class SearchToken(Base):
+    """(member, keyed token) → item. The primary key is the search path: (member, token) then newest
+    first, so a page of results is one index range scan."""
+
+    __tablename__ = "search_tokens"
+    __table_args__ = (
+        Index("ix_search_tokens_item", "item_id"),
+        Index("ix_search_tokens_key", "member_id", "key_id"),
+        {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "keyed tokens of one interaction's text"}},
+    )
+    member_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)  # HMAC-SHA256(search key, prefix)[:16]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)  # the source's time, for ordering
+    item_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32))  # the member key the search key was derived from
+
+
+class Lineage(Base):
+    """Which interaction(s) an artefact was derived from, and from which of their parts."""
+
+    __tablename__ = "derived_lineage"
+    __table_args__ = (
+        Index("ix_derived_lineage_source", "source_id"),
+        Index("ix_derived_lineage_key", "member_id", "key_id"),
+        {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "links to an interaction; removed with it"}},
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # search | vocabulary | sample | annotation
+    artefact_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(32), primary_key=True)  # the interaction
+    member_id: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(String(32))
+    parts: Mapped[str] = mapped_column(String(32))  # comma-separated parts of the source it used
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class VocabularyEntry(Base):
+    """A word the member's requests taught the recogniser; it lives while one of its sources lives."""
+
+    __tablename__ = "vocabulary_entries"
+    __table_args__ = (
+        Index("ix_vocabulary_member_ref", "member_id", "key_id", "ref", unique=True),
+        {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "dies with the last interaction that taught it"}},
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(String(32))
+    ref: Mapped[bytes] = mapped_column(LargeBinary(16))  # keyed HMAC of the word, to find it without plaintext
+    word: Mapped[bytes] = mapped_column(LargeBinary)  # ciphertext
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CorpusSample(Base):
+    """A contributed interaction (opt-in): ciphertext of its audio, transcript and understood intent."""
+
+    __tablename__ = "corpus_samples"
+    __table_args__ = (
+        Index("ix_corpus_samples_member", "member_id"),
+        Index("ix_corpus_samples_household", "household_id", "created_at"),
+        {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "dies with its source or the member's consent"}},
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[str] = mapped_column(String(32), index=True)
+    audio_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    audio: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    transcript: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    intent: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # {"intent", "slots"} as JSON
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CorpusAnnotation(Base):
+    """A reviewer's correction of a sample's intent."""
+
+    __tablename__ = "corpus_annotations"
+    __table_args__ = (
+        {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "dies with its sample's source"}},
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sample_id: Mapped[str] = mapped_column(String(32), index=True)
+    reviewer_id: Mapped[str] = mapped_column(String(32))
+    intent: Mapped[bytes] = mapped_column(LargeBinary)  # ciphertext of {"intent", "slots"}
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DailyCount(Base):
+    """Analytics without people: how many runs per day, intent, outcome and latency bucket."""
+
+    __tablename__ = "daily_counts"
+    __table_args__ = (
+        {"info": {"deletion_rule": DeletionRule.CONTENT_FREE, "why": "counts without content or member ids; small counts are suppressed when shown"}},
+    )
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # UTC date, YYYY-MM-DD
+    intent: Mapped[str] = mapped_column(String(80), primary_key=True)  # intent name, "" when none was understood
+    outcome: Mapped[str] = mapped_column(String(8), primary_key=True)  # ok | failed
+    latency_ms: Mapped[int] = mapped_column(Integer, primary_key=True)  # upper bound of the latency bucket
+    count: Mapped[int] = mapped_column(Integer, default=0)

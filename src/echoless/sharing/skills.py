@@ -1,0 +1,219 @@
+"""Installed skills: the household owner installs, each member enables for themselves, and an
+utterance is matched against the templates of the skills the speaking member enabled.
+
+Priority: built-in intents (the home, timers, lists, clock, and every privacy intent) are matched
+first; a skill is tried only when no built-in intent matched. So a skill can never capture "delete
+what I just said" or "turn off the light", and installing a skill cannot change what those do. Between
+two enabled skills that both match, the one whose name sorts first wins (stable and predictable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from hassil import Intents, recognize_best
+from sqlalchemy import delete, select
+
+from echoless.errors import Conflict, Forbidden, NotFound
+from echoless.pipeline.understand import IntentMatch
+from echoless.sharing import manifest as manifests
+from echoless.sharing.records import SkillEnablement, SkillRow
+from echoless.vault.accounts import new_id
+from echoless.vault.db import utcnow
+from echoless.vault.instance import Vault
+from echoless.vault.models import Member
+
+_LOGGER = logging.getLogger(__name__)
+PREFIX = "skill:"
+
+
+@dataclass(frozen=True)
+class Skill:
+    id: str
+    name: str
+    publisher: str
+    version: str
+    manifest: manifests.Manifest
+
+    def to_json(self, *, enabled: bool | None = None, transcript_approved: bool | None = None) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "publisher": self.publisher,
+            "version": self.version,
+            "description": self.manifest.description,
+            "endpoint": self.manifest.endpoint,
+            "deletion_endpoint": self.manifest.deletion_endpoint,
+            "privacy_policy": self.manifest.privacy_policy,
+            "declared_fields": list(self.manifest.fields),
+            "sentences": [s for spec in self.manifest.intents.values() for s in spec.sentences],
+        }
+        if enabled is not None:
+            doc["enabled"] = enabled
+            doc["receives"] = receives(self, bool(transcript_approved)) if enabled else receives(self, False)
+            doc["transcript_approved"] = bool(transcript_approved)
+        return doc
+
+
+def receives(skill: Skill, transcript_approved: bool) -> list[str]:
+    """The fields this skill gets from a member: intent and slots, the transcript only if declared and approved."""
+    return [f for f in skill.manifest.fields if f != "transcript" or transcript_approved]
+
+
+def _skill(row: SkillRow) -> Skill:
+    return Skill(row.id, row.name, row.publisher, row.version, manifests.from_data(row.manifest))
+
+
+def _require_owner(member: Member) -> None:
+    if member.role != "owner":
+        raise Forbidden("only the household owner installs or removes skills")
+
+
+def install(vault: Vault, owner: Member, manifest: manifests.Manifest, *, upgrade: bool = True) -> Skill:
+    """Install a skill (or, with the same name, replace its manifest: the skill id and pseudonyms stay)."""
+    _require_owner(owner)
+    with vault.data.write() as session:
+        row = session.scalars(
+            select(SkillRow).where(SkillRow.household_id == owner.household_id, SkillRow.name == manifest.name)
+        ).first()
+        if row is not None and not upgrade:
+            raise Conflict(f"a skill named {manifest.name!r} is already installed", code="skill-exists")
+        if row is None:
+            row = SkillRow(id=new_id(), household_id=owner.household_id, name=manifest.name, installed_at=utcnow())
+            session.add(row)
+        row.publisher = manifest.publisher
+        row.version = manifest.version
+        row.manifest = manifest.to_json()
+        skill = _skill(row)
+    _LOGGER.info("skill %s installed (version %s)", skill.id, skill.version)
+    return skill
+
+
+def uninstall(vault: Vault, owner: Member, name_or_id: str) -> Skill:
+    """Remove a skill; members' enablements go. Shares and pending deletion notices stay (the ledger)."""
+    _require_owner(owner)
+    skill = find(vault, owner.household_id, name_or_id)
+    with vault.data.write() as session:
+        session.execute(delete(SkillEnablement).where(SkillEnablement.skill_id == skill.id))
+        session.execute(delete(SkillRow).where(SkillRow.id == skill.id))
+    return skill
+
+
+def installed(vault: Vault, household_id: str) -> list[Skill]:
+    with vault.data.read() as session:
+        rows = session.scalars(select(SkillRow).where(SkillRow.household_id == household_id).order_by(SkillRow.name))
+        return [_skill(row) for row in rows]
+
+
+def find(vault: Vault, household_id: str, name_or_id: str) -> Skill:
+    with vault.data.read() as session:
+        row = session.scalars(
+            select(SkillRow).where(
+                SkillRow.household_id == household_id, (SkillRow.name == name_or_id) | (SkillRow.id == name_or_id)
+            )
+        ).first()
+    if row is None:
+        raise NotFound("no such skill")
+    return _skill(row)
+
+
+def get(vault: Vault, skill_id: str) -> Skill | None:
+    with vault.data.read() as session:
+        row = session.get(SkillRow, skill_id)
+    return _skill(row) if row is not None else None
+
+
+def enable(vault: Vault, member: Member, name_or_id: str, *, allow_transcript: bool = False) -> Skill:
+    skill = find(vault, member.household_id, name_or_id)
+    with vault.data.write() as session:
+        row = session.get(SkillEnablement, (member.id, skill.id))
+        if row is None:
+            row = SkillEnablement(member_id=member.id, skill_id=skill.id, enabled_at=utcnow())
+            session.add(row)
+        row.transcript_approved = bool(allow_transcript and skill.manifest.wants_transcript)
+    return skill
+
+
+def disable(vault: Vault, member: Member, name_or_id: str, *, forget: bool = False) -> Skill:
+    """Stop using a skill; with `forget`, also ask it to delete everything it got from this member."""
+    skill = find(vault, member.household_id, name_or_id)
+    with vault.data.write() as session:
+        session.execute(
+            delete(SkillEnablement).where(SkillEnablement.member_id == member.id, SkillEnablement.skill_id == skill.id)
+        )
+    if forget:
+        from echoless.sharing import notices  # notices sit above skills
+
+        notices.ask_to_forget(vault, member, skill)
+    return skill
+
+
+def enabled(vault: Vault, member: Member) -> list[tuple[Skill, bool]]:
+    """The member's enabled skills (sorted by name) with whether the transcript was approved."""
+    with vault.data.read() as session:
+        rows = session.execute(
+            select(SkillRow, SkillEnablement.transcript_approved)
+            .join(SkillEnablement, SkillEnablement.skill_id == SkillRow.id)
+            .where(SkillEnablement.member_id == member.id, SkillRow.household_id == member.household_id)
+            .order_by(SkillRow.name)
+        ).all()
+        return [(_skill(row), bool(approved)) for row, approved in rows]
+
+
+def for_member(vault: Vault, member: Member) -> list[dict[str, Any]]:
+    """Every installed skill, with whether this member enabled it and what it would receive."""
+    on = {skill.id: approved for skill, approved in enabled(vault, member)}
+    return [s.to_json(enabled=s.id in on, transcript_approved=on.get(s.id, False)) for s in installed(vault, member.household_id)]
+
+
+# Matching --------------------------------------------------------------------------------------
+_cache_lock = threading.Lock()
+_intents_cache: dict[str, Intents] = {}
+
+
+def _intents(skill: Skill) -> Intents:
+    key = hashlib.sha256(f"{skill.id}|{manifests.dumps(skill.manifest)}".encode()).hexdigest()
+    with _cache_lock:
+        cached = _intents_cache.get(key)
+        if cached is None:
+            cached = _intents_cache[key] = Intents.from_dict(skill.manifest.hassil_dict())
+        return cached
+
+
+@dataclass(frozen=True)
+class SkillMatch:
+    skill: Skill
+    intent: str
+    slots: dict[str, Any]
+    transcript_approved: bool
+
+    def as_intent_match(self) -> IntentMatch:
+        return IntentMatch(name=PREFIX + self.skill.name, slots=dict(self.slots), response=self.intent)
+
+    def __repr__(self) -> str:  # slots are content
+        return f"SkillMatch(skill={self.skill.name!r}, intent={self.intent!r}, slots=<{len(self.slots)}>)"
+
+
+def match_text(vault: Vault, member: Member, text: str) -> SkillMatch | None:
+    """The first enabled skill (by name) whose templates match the text; None when none does."""
+    if not text or not text.strip():
+        return None
+    cleaned = str(text).strip().rstrip(".!?")
+    for skill, approved in enabled(vault, member):
+        result = recognize_best(cleaned, _intents(skill))
+        if result is not None:
+            slots = {name: _plain(entity.value) for name, entity in result.entities.items()}
+            return SkillMatch(skill, result.intent.name, slots, approved)
+    return None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
