@@ -67,6 +67,10 @@ def update(
 
 def set_saving_recordings(vault: Vault, member: Member, saving: bool) -> Preferences:
     """"Stop/start saving my recordings": audio retention off, or back to what it was."""
+    member = accounts.get_member(vault, member.id)
+    current = retention.retention_of(member.settings)["audio"]
+    if not saving and retention.saves(current):  # remember what to go back to
+        member = accounts.update_member_settings(vault, member.id, {**member.settings, "audio_when_saving": current})
     choice = member.settings.get("audio_when_saving", DEFAULT_SAVING) if saving else "dont_save"
     if member.role == "child" and choice not in ("dont_save", "1d", "7d", "30d"):
         choice = "30d"

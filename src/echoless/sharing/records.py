@@ -62,6 +62,9 @@ class ShareRow(Base):
     key_id: Mapped[str] = mapped_column(String(32))
     skill_id: Mapped[str] = mapped_column(String(32))
     skill_name: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(260))  # "name (publisher)", as installed when shared
+    # Where to ask for deletion, as the manifest said when shared (the skill may be removed later).
+    deletion_endpoint: Mapped[str] = mapped_column(Text)
     manifest_version: Mapped[str] = mapped_column(String(40))
     fields: Mapped[list[str]] = mapped_column(JSON)
     interaction_id: Mapped[str | None] = mapped_column(String(32), nullable=True)

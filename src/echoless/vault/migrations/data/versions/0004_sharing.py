@@ -44,6 +44,8 @@ def upgrade() -> None:
         sa.Column("key_id", sa.String(length=32), nullable=False),
         sa.Column("skill_id", sa.String(length=32), nullable=False),
         sa.Column("skill_name", sa.String(length=40), nullable=False),
+        sa.Column("recipient", sa.String(length=260), nullable=False),
+        sa.Column("deletion_endpoint", sa.Text(), nullable=False),
         sa.Column("manifest_version", sa.String(length=40), nullable=False),
         sa.Column("fields", sa.JSON(), nullable=False),
         sa.Column("interaction_id", sa.String(length=32), nullable=True),

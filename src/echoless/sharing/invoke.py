@@ -1,0 +1,148 @@
+"""Calling a skill: only the declared fields, under the per-skill pseudonym, signed; never audio.
+
+The request body is canonical JSON (see `wire`):
+    {"intent": "<the skill's intent name>", "interaction": "<pseudonymous interaction id>",
+     "slots": {...}, "user": "<pseudonymous user id>"}        + "transcript" only if declared and approved
+The skill answers 2xx with JSON `{"speech": "<text to say>"}` (at most 1,000 characters).
+Anything else (a timeout, a refused connection, another status, a body that is not that shape) gives
+a short spoken fallback; the outcome is recorded in the ledger, never the content.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from echoless.content import Content
+from echoless.privacy import audit
+from echoless.sharing import notices  # noqa: F401  (registers the deletion hooks wherever skills are used)
+from echoless.sharing import wire
+from echoless.sharing.records import ShareRow
+from echoless.sharing.skills import SkillMatch, receives
+from echoless.vault.accounts import new_id
+from echoless.vault.db import utcnow
+from echoless.vault.instance import Vault
+from echoless.vault.models import Member
+
+_LOGGER = logging.getLogger(__name__)
+MAX_ANSWER_BYTES = 64 * 1024
+MAX_SPEECH_CHARS = 1000
+ANSWERED = "answered"
+OUTCOMES = ("sending", ANSWERED, "timeout", "unreachable", "bad-answer", "bad-status")
+
+
+def fallback(skill_name: str) -> str:
+    return f"Sorry, the {skill_name} skill isn't answering right now. Please try again later."
+
+
+@dataclass(frozen=True)
+class Invocation:
+    share_id: str
+    outcome: str
+    response: Content
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == ANSWERED
+
+
+def request_body(match: SkillMatch, user: str, interaction: str, transcript: str | None) -> bytes:
+    fields = receives(match.skill, match.transcript_approved)
+    doc: dict[str, Any] = {"user": user, "interaction": interaction}
+    if "intent" in fields:
+        doc["intent"] = match.intent
+    if "slots" in fields:
+        doc["slots"] = dict(match.slots)
+    if "transcript" in fields and transcript is not None:
+        doc["transcript"] = str(transcript)
+    return wire.body_bytes(doc)
+
+
+def post_signed(vault: Vault, url: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+    """POST signed bytes; the whole exchange is bounded by `timeout` seconds. Raises httpx errors."""
+    deadline = time.monotonic() + timeout
+    headers = wire.sign(vault.signing_key, url, body)
+    with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False) as client:
+        with client.stream("POST", url, content=body, headers=headers) as response:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    raise ValueError("answer too large")
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("the answer took too long")
+                chunks.append(chunk)
+            return response.status_code, b"".join(chunks)
+
+
+def _speech(status: int, raw: bytes) -> str | None:
+    if not 200 <= status < 300:
+        return None
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    speech = doc.get("speech") if isinstance(doc, dict) else None
+    if not isinstance(speech, str) or not speech.strip() or len(speech) > MAX_SPEECH_CHARS:
+        return None
+    return speech.strip()
+
+
+def invoke(vault: Vault, member: Member, match: SkillMatch, transcript: str | None) -> Invocation:
+    """Record the share (before anything leaves), send it, and return what to say."""
+    skill = match.skill
+    user = wire.member_pseudonym(vault, member.id, member.key_id, skill.id)
+    interaction = secrets.token_hex(16)
+    body = request_body(match, user, interaction, transcript)
+    share_id = new_id()
+    with vault.data.write() as session:
+        session.add(ShareRow(
+            id=share_id, member_id=member.id, key_id=member.key_id, skill_id=skill.id, skill_name=skill.name,
+            recipient=f"{skill.name} ({skill.publisher})", deletion_endpoint=skill.manifest.deletion_endpoint,
+            manifest_version=skill.version, fields=sorted(json.loads(body).keys() - {"user", "interaction"}),
+            interaction_id=None, pseudo_interaction_id=interaction, sent_at=utcnow(), outcome="sending",
+        ))
+        audit.append_in(session, audit.SHARE_SENT, subject=share_id)
+    outcome, speech = "unreachable", None
+    try:
+        status, raw = post_signed(vault, skill.manifest.endpoint, body, vault.settings.share_timeout_seconds)
+        speech = _speech(status, raw)
+        outcome = ANSWERED if speech is not None else ("bad-status" if not 200 <= status < 300 else "bad-answer")
+    except httpx.TimeoutException:
+        outcome = "timeout"
+    except (httpx.HTTPError, ValueError, OSError):
+        outcome = "unreachable"
+    with vault.data.write() as session:
+        row = session.get(ShareRow, share_id)
+        row.outcome = outcome
+    if outcome != ANSWERED:
+        _LOGGER.warning("skill %s did not answer: %s", skill.id, outcome)
+    return Invocation(share_id, outcome, Content(speech if speech is not None else fallback(skill.name)))
+
+
+def link(vault: Vault, share_id: str, interaction_id: str | None) -> None:
+    """Tie a share to the interaction it was part of, once that is recorded."""
+    if interaction_id is None:
+        return
+    with vault.data.write() as session:
+        row = session.get(ShareRow, share_id)
+        if row is not None:
+            row.interaction_id = interaction_id
+
+
+def action(match: SkillMatch, invocation: Invocation) -> dict[str, Any]:
+    """The interaction's action record: {intent: "skill:<name>", ...} (encrypted like any action)."""
+    return {
+        "intent": f"skill:{match.skill.name}",
+        "slots": dict(match.slots),
+        "success": invocation.ok,
+        "result": f"asked the {match.skill.name} skill ({match.intent})" if invocation.ok
+        else f"the {match.skill.name} skill did not answer ({invocation.outcome})",
+    }

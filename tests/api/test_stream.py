@@ -1,0 +1,61 @@
+"""/v1/stream: PCM chunks in, voice-activity endpointing, the pipeline's events out."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from apiclient import api, bearer
+from homes import Home
+from voice import pcm16, silence, say, with_demo_home
+
+
+def test_streamed_speech_is_endpointed_and_answered(sqlite_home: Home) -> None:
+    home = sqlite_home
+    with_demo_home(home)
+    pcm = np.concatenate([silence(0.6), pcm16(say("turn on the bedroom light")), silence(1.5)]).tobytes()
+    with api(home.settings) as client:
+        with client.websocket_connect("/v1/stream") as ws:
+            ws.send_json({"type": "start", "token": home.device_token, "member": "owner"})
+            assert ws.receive_json()["type"] == "ready"
+            chunk = 640  # 20 ms
+            for start in range(0, len(pcm), chunk):
+                ws.send_bytes(pcm[start : start + chunk])
+            types = []
+            while not types or types[-1] not in ("run-end", "error"):
+                message = ws.receive_json()
+                types.append(message["type"])
+                if message["type"] == "intent-end":
+                    intent = message["data"]
+        listed = client.get("/v1/interactions", headers=bearer(home.owner_token)).json()["items"]
+        state = client.get("/v1/home", headers=bearer(home.owner_token)).json()
+    assert types == ["speech-start", "speech-end", "run-start", "stt-end", "intent-end", "action-end", "run-end"]
+    assert intent == {"intent": "HassTurnOn", "slots": intent["slots"]} and intent["slots"]["name"] == "bedroom light"
+    assert next(d for d in state["devices"] if d["name"] == "bedroom light")["on"] is True
+    assert len(listed) == 1 and listed[0]["device"]["name"] == "kitchen speaker"
+
+
+def test_stream_refuses_a_bad_token(sqlite_home: Home) -> None:
+    with api(sqlite_home.settings) as client:
+        with client.websocket_connect("/v1/stream") as ws:
+            ws.send_json({"type": "start", "token": "eld_wrong"})
+            message = ws.receive_json()
+    assert message["type"] == "error" and message["data"]["code"] == "unauthorized"
+
+
+def test_end_message_closes_the_utterance(sqlite_home: Home) -> None:
+    home = sqlite_home
+    with_demo_home(home)
+    pcm = np.concatenate([silence(0.3), pcm16(say("what time is it"))]).tobytes()
+    with api(home.settings) as client:
+        with client.websocket_connect("/v1/stream") as ws:
+            ws.send_json({"type": "start", "token": home.owner_token})
+            assert ws.receive_json()["type"] == "ready"
+            ws.send_bytes(pcm)
+            ws.send_json({"type": "end"})
+            types = []
+            while not types or types[-1] not in ("run-end", "error"):
+                message = ws.receive_json()
+                types.append(message["type"])
+                if message["type"] == "intent-end":
+                    assert message["data"]["intent"] == "HassGetCurrentTime"
+    assert types[-1] == "run-end" and "speech-end" in types
