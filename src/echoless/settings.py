@@ -61,6 +61,9 @@ class Settings(BaseSettings):
         30.0, description="First retry delay of an unacknowledged deletion request to a skill; doubles on each failure."
     )
     share_retry_max_seconds: float = Field(3600.0, description="Longest delay between two retries of a deletion request to a skill.")
+    reconcile_grace_seconds: float = Field(
+        60.0, description="On start, leftovers of a crashed write older than this are removed (younger ones may be another process's write in flight)."
+    )
     log_level: str = Field("INFO", description="Log level of the CLI and server (logs never carry content).")
 
     @classmethod

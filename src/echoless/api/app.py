@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from echoless import __version__
 from echoless.api import deletions, errors, export, home, interactions, preferences, stream
+from echoless.api import sharing as skills_api  # third-party skills and the share ledger
 from echoless.api.bus import EventBus
 from echoless.api import receipts as proofs  # also registers the receipt purge hook
 from echoless.pipeline.timekeeper import Timekeeper
@@ -54,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(export.router)
     app.include_router(stream.router)
     app.include_router(proofs.router)
+    app.include_router(skills_api.router)
     privacy_hub.install(app)  # the Privacy Hub pages (web/), signed in with a session cookie
 
     @app.get("/healthz", tags=["meta"], summary="Liveness")

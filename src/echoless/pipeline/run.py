@@ -4,6 +4,7 @@ Each step emits a typed event; errors emit an `error` event and raise, and nothi
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,11 +20,17 @@ from echoless.pipeline.skills import act, is_privacy_intent
 from echoless.pipeline.speak import synthesise
 from echoless.pipeline.understand import IntentMatch, get_understander
 from echoless.settings import Settings
+from echoless.sharing import invoke as sharing_invoke, skills as sharing
 from echoless.vault import homes, interactions
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
 
 _LOGGER = logging.getLogger(__name__)
+
+# Derived stores plug in here (echoless.derived.hooks): words to bias recognition with, per member, and
+# a content-free note of each finished run (intent name, success, seconds) for analytics.
+prompt_words: list[Callable[[Vault, Member], list[str]]] = []
+run_hooks: list[Callable[[Vault, str | None, bool, float], None]] = []
 
 
 @dataclass
@@ -57,6 +64,7 @@ class Outcome:
     response: str
     action: dict[str, Any] | None
     record: bool = True
+    share_id: str | None = None  # a third-party skill got a share; linked to the interaction once recorded
 
 
 def local_now() -> datetime:
@@ -93,16 +101,23 @@ def run(
             emit(event)
 
     publish(ev.RUN_START, member=member.id, device=device_id)
+    started = time.perf_counter()
     try:
         if prompt is None:
-            prompt = recognition_prompt(homes.load(vault, member.household_id))
+            extra = [word for source in prompt_words for word in source(vault, member)]
+            prompt = recognition_prompt(homes.load(vault, member.household_id), extra_words=extra)
         decoded, transcript = hear(vault.settings, audio, prompt=prompt)
         publish(ev.STT_END, text=transcript.text, audio_seconds=decoded.duration, elapsed=transcript.elapsed)
         now = local_now()
         with homes.edit(vault, member.household_id) as home:
             match = get_understander().understand(transcript.text, home)
+            # Built-in and privacy intents keep priority; an enabled third-party skill is tried only after.
+            skill = sharing.match_text(vault, member, transcript.text) if match is None else None
+            match = skill.as_intent_match() if skill is not None else match
             publish(ev.INTENT_END, intent=match.name if match else None, slots=match.slots if match else {})
-            outcome = _act(vault, member, match, home, now)
+            outcome = _act(vault, member, match, home, now) if skill is None else None
+        if skill is not None:  # outside the household's lock: a slow skill holds nothing up
+            outcome = _ask_skill(vault, member, skill, transcript.text)
         publish(ev.ACTION_END, action=outcome.action)
         spoken = synthesise(outcome.response) if speak and outcome.response and vault.settings.speech else None
         if speak:
@@ -122,10 +137,15 @@ def run(
                 ),
             )
             item_id = row.id if row is not None else None
+        if outcome.share_id is not None:
+            sharing_invoke.link(vault, outcome.share_id, item_id)
         publish(ev.RUN_END, id=item_id)
     except EcholessError as exc:
         publish(ev.ERROR, code=exc.code, message=exc.message)
+        _after_run(vault, None, False, time.perf_counter() - started)
         raise
+    succeeded = match is not None and (outcome.action or {}).get("success", True) is not False
+    _after_run(vault, match.name if match else None, succeeded, time.perf_counter() - started)
     return RunResult(
         id=item_id,
         transcript=transcript.text,
@@ -136,6 +156,14 @@ def run(
         events=events,
         speech=spoken,
     )
+
+
+def _after_run(vault: Vault, intent: str | None, success: bool, seconds: float) -> None:
+    for hook in run_hooks:
+        try:
+            hook(vault, intent, success, seconds)
+        except Exception:  # analytics must never fail a request
+            _LOGGER.exception("a run hook failed")
 
 
 def _act(vault: Vault, member: Member, match: IntentMatch | None, home: Any, now: datetime) -> Outcome:
@@ -151,6 +179,11 @@ def _act(vault: Vault, member: Member, match: IntentMatch | None, home: Any, now
         "result": result.summary,
     }
     return Outcome(response=result.response, action=action)
+
+
+def _ask_skill(vault: Vault, member: Member, skill: sharing.SkillMatch, text: str) -> Outcome:
+    invocation = sharing_invoke.invoke(vault, member, skill, text)
+    return Outcome(response=invocation.response, action=sharing_invoke.action(skill, invocation), share_id=invocation.share_id)
 
 
 def import_interaction(

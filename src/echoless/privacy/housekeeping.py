@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from echoless.privacy import deletion, receipts
+from echoless.sharing import notices
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
 from echoless.vault.keyring import DataKey, OwnerKey
@@ -67,7 +68,7 @@ def startup(vault: Vault) -> None:
     if resumed:
         _LOGGER.info("resumed %d interrupted deletions", resumed)
     receipts.issue_missing(vault)
-    reconcile(vault)
+    reconcile(vault, grace=timedelta(seconds=vault.settings.reconcile_grace_seconds))
 
 
 def sweep(vault: Vault) -> dict[str, int]:
@@ -84,14 +85,17 @@ class Sweeper:
         self.vault = vault
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="echoless-sweeper", daemon=True)
+        self._courier = notices.Courier(vault)  # deletion requests to skills: their own thread, never in the way
 
     def start(self) -> None:
         startup(self.vault)
         self._thread.start()
+        self._courier.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
+        self._courier.stop()
 
     def _loop(self) -> None:
         while not self._stop.wait(self.vault.settings.sweep_interval_seconds):

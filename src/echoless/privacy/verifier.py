@@ -170,12 +170,17 @@ def _strings(value: object) -> Iterator[str]:
             yield from _strings(item)
 
 
-def verify(vault: Vault, *, extra_needles: Iterable[bytes] = ()) -> Report:
-    """Scan everything. `extra_needles` lets a caller (a test, an auditor) add strings it knows of."""
+def verify(vault: Vault, *, extra_needles: Iterable[bytes] = (), backups: Iterable[Path] = ()) -> Report:
+    """Scan everything. `extra_needles` lets a caller (a test, an auditor) add strings it knows of;
+    `backups` names backup files kept outside `<home>/backups/` (which is always scanned)."""
+    from echoless.derived import verify as derived  # the derived stores: lineage, their ciphertext, backups
+
+    backups = [Path(b) for b in backups]
     vault.data.compact()
     vault.keyring.db.compact()
     report = Report()
     known = _collect(vault, report)
+    known.needles.update(derived.check(vault, report, known.deleted_ids, backups))
     for needle in extra_needles:
         known.needles[needle] = "given"
     pattern = re.compile(b"|".join(re.escape(n) for n in sorted(known.needles, key=len, reverse=True))) if known.needles else None
@@ -184,7 +189,7 @@ def verify(vault: Vault, *, extra_needles: Iterable[bytes] = ()) -> Report:
     for blob_id in sorted(blob_ids - set(known.live_items)):
         kind = "deleted-residue" if blob_id in known.deleted_ids else "orphan-blob"
         report.findings.append(Finding("blobs", kind, "an audio blob that no kept interaction owns", blob_id))
-    for store, path in _files(vault):
+    for store, path in [*_files(vault), *(("backups", b) for b in backups)]:
         data = path.read_bytes()
         report.scanned[store] = report.scanned.get(store, 0) + len(data)
         if pattern is not None:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from echoless.pipeline.run import Outcome
 from echoless.pipeline.understand import IntentMatch
 from echoless.privacy import audit, deletion, preferences, retention
+from echoless.sharing import ledger as sharing_ledger
 from echoless.vault import accounts, interactions
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
@@ -120,6 +121,7 @@ def _what_do_you_know(vault: Vault, member: Member) -> Outcome:
 
 # Other stores add what they know (skills that received data, learned words) without content.
 knowledge_lines: list = []
+knowledge_lines.append(sharing_ledger.knowledge_line)  # which skills received data (names only)
 
 
 def _saving(vault: Vault, member: Member, saving: bool) -> Outcome:

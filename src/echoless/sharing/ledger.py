@@ -77,7 +77,7 @@ def knowledge_line(vault: Vault, member: Member) -> list[str]:
     """For "what do you know about me?": which skills received something, without any content."""
     names = recipients(vault, member)
     if not names:
-        return ["No third-party skill has received anything from you."]
+        return []  # nothing to add: the answer stays as it was before skills existed
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     noun = "skill has" if len(names) == 1 else "skills have"
     return [f"{len(names)} third-party {noun} received requests from you: {listed}. Your share ledger lists each one."]

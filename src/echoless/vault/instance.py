@@ -19,6 +19,7 @@ from echoless.vault.keyring import Keyring, KeyringBase
 from echoless.vault.masterkey import create_master_key_file, key_provider
 from echoless.vault.models import Base
 import echoless.privacy.records  # noqa: F401,E402  (declares audit_log and receipts on Base.metadata)
+import echoless.derived.models  # noqa: F401,E402  (declares the derived stores: search, vocabulary, corpus, stats)
 import echoless.sharing.records  # noqa: F401,E402  (declares skills, shares and share_notices)
 
 _LOGGER = logging.getLogger(__name__)

@@ -1,0 +1,66 @@
+"""/v1/skills and /v1/shares: third-party skills (install, enable, what they receive) and the ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from echoless.api.deps import MemberDep, VaultDep
+from echoless.privacy import receipts
+from echoless.sharing import ledger, manifest, skills, wire
+
+router = APIRouter(prefix="/v1", tags=["sharing"])
+
+
+class EnableBody(BaseModel):
+    allow_transcript: bool = False
+
+
+class DisableBody(BaseModel):
+    forget: bool = False
+
+
+@router.get("/skills", summary="Installed skills, whether the caller enabled each, and what each would receive")
+def list_skills(vault: VaultDep, member: MemberDep) -> dict[str, Any]:
+    return {"items": skills.for_member(vault, member)}
+
+
+@router.post("/skills", status_code=201, summary="Install a skill from its manifest (YAML or JSON body; owner only)")
+async def install_skill(request: Request, vault: VaultDep, member: MemberDep) -> dict[str, Any]:
+    parsed = manifest.parse(await request.body())
+    return skills.install(vault, member, parsed).to_json()
+
+
+@router.delete("/skills/{name}", summary="Remove a skill (owner only); the ledger and pending deletion requests stay")
+def uninstall_skill(vault: VaultDep, member: MemberDep, name: str) -> dict[str, Any]:
+    return skills.uninstall(vault, member, name).to_json()
+
+
+@router.post("/skills/{name}/enable", summary="Enable a skill for the calling member")
+def enable_skill(vault: VaultDep, member: MemberDep, name: str, body: EnableBody | None = None) -> dict[str, Any]:
+    skill = skills.enable(vault, member, name, allow_transcript=bool(body and body.allow_transcript))
+    return next(s for s in skills.for_member(vault, member) if s["id"] == skill.id)
+
+
+@router.post("/skills/{name}/disable", summary="Disable a skill; `forget: true` also asks it to delete everything it got")
+def disable_skill(vault: VaultDep, member: MemberDep, name: str, body: DisableBody | None = None) -> dict[str, Any]:
+    skill = skills.disable(vault, member, name, forget=bool(body and body.forget))
+    return {"skill": skill.name, "enabled": False, "asked_to_delete": bool(body and body.forget)}
+
+
+@router.get("/shares", summary="The calling member's share ledger: what was shared, with whom, and did they delete it")
+def list_shares(vault: VaultDep, member: MemberDep) -> dict[str, Any]:
+    return {"items": ledger.shares(vault, member), "deletion_requests": ledger.requests(vault, member)}
+
+
+@router.get("/skills-signature", summary="How a skill verifies that a request came from this instance (no auth)")
+def signature_scheme(vault: VaultDep) -> dict[str, Any]:
+    return {
+        "public_key": receipts.instance_public_key(vault),
+        "algorithm": "Ed25519",
+        "headers": {"timestamp": wire.TIMESTAMP, "signature": wire.SIGNATURE, "key": wire.KEY},
+        "signed_bytes": 'b"echoless-skill-request/1\\n" + timestamp + b"\\n" + endpoint_url + b"\\n" + body',
+        "max_skew_seconds": wire.MAX_SKEW_SECONDS,
+    }

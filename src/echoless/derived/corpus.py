@@ -1,0 +1,238 @@
+"""Improving the assistant (opt-in, off by default). A member who opts in contributes each new
+interaction as a sample: its audio (if kept), transcript and understood intent, encrypted under the
+member's corpus key (HKDF of the member key), with lineage to the source. A reviewer (a member the owner
+granted the role) sees only contributed samples, each view recorded in the audit log, and may correct
+a sample's intent. Withdrawing consent removes all of the member's samples; deleting the source
+removes its sample and annotations (lineage.forget). `export` writes a dataset of live samples only."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from echoless.derived import lineage
+from echoless.derived.keys import aad, derived_key
+from echoless.derived.models import CorpusAnnotation, CorpusSample, Lineage
+from echoless.errors import BadRequest, Forbidden, NotFound
+from echoless.privacy import audit
+from echoless.vault import accounts, crypto, interactions
+from echoless.vault.accounts import new_id
+from echoless.vault.db import utcnow
+from echoless.vault.instance import Vault
+from echoless.vault.models import Interaction, Member
+
+_LOGGER = logging.getLogger(__name__)
+CONSENT = "contribute"  # member.settings flag; absent means no
+REVIEWER = "reviewer"  # member.settings flag, granted by the owner
+EXTENSIONS = {"audio/wav": "wav", "audio/x-wav": "wav", "audio/flac": "flac", "audio/ogg": "ogg", "audio/mpeg": "mp3",
+              "audio/webm": "webm", "audio/mp4": "m4a"}
+
+
+def contributes(member: Member) -> bool:
+    return (member.settings or {}).get(CONSENT) is True
+
+
+def is_reviewer(member: Member) -> bool:
+    return (member.settings or {}).get(REVIEWER) is True
+
+
+def set_consent(vault: Vault, member: Member, contribute: bool) -> int:
+    """Opt in or out. Opting out withdraws consent: every sample of the member is removed now.
+    Returns the number of samples removed."""
+    current = accounts.get_member(vault, member.id)
+    accounts.update_member_settings(vault, member.id, {**current.settings, CONSENT: bool(contribute)})
+    if contribute:
+        return 0
+    with vault.data.read() as session:
+        ids = list(session.scalars(select(CorpusSample.id).where(CorpusSample.member_id == member.id)))
+    done = lineage.drop_samples(vault, ids)
+    vault.data.compact(("corpus_samples", "corpus_annotations", "derived_lineage"))
+    return done.samples
+
+
+def grant_reviewer(vault: Vault, owner: Member, name_or_id: str, granted: bool = True) -> Member:
+    if owner.role != "owner":
+        raise Forbidden("only the household owner grants the reviewer role", code="owner-only")
+    target = accounts.find_member(vault, owner.household_id, name_or_id)
+    return accounts.update_member_settings(vault, target.id, {**target.settings, REVIEWER: bool(granted)})
+
+
+def _key(vault: Vault, member_id: str, key_id: str) -> bytes:
+    return derived_key(vault, member_id, key_id, "corpus")
+
+
+def contribute(vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction) -> str | None:
+    """Record hook: a sample of the new interaction when its member opted in."""
+    current = accounts.get_member(vault, member.id)
+    if not contributes(current):
+        return None
+    sample_id = new_id()
+    key = _key(vault, row.member_id, row.key_id)
+    sample = CorpusSample(id=sample_id, household_id=current.household_id, member_id=row.member_id, key_id=row.key_id,
+                          source_id=row.id, created_at=row.created_at)
+    parts = []
+    if row.audio_type is not None and new.audio is not None:
+        sample.audio_type = row.audio_type
+        sample.audio = crypto.encrypt(key, new.audio, aad("sample", row.member_id, sample_id, "audio"))
+        parts.append("audio")
+    if row.transcript is not None and new.transcript is not None:
+        sample.transcript = crypto.encrypt(key, new.transcript.encode(), aad("sample", row.member_id, sample_id, "transcript"))
+        parts.append("text")
+    if row.action is not None and new.action is not None:
+        understood = {"intent": new.action.get("intent"), "slots": new.action.get("slots") or {}}
+        sample.intent = crypto.encrypt(key, json.dumps(understood).encode(), aad("sample", row.member_id, sample_id, "intent"))
+        parts.append("action")
+    if not parts:
+        return None
+    with vault.data.write() as session:
+        source = lineage.source_alive(session, row.id)
+        if source is None:
+            return None
+        session.add(sample)
+        lineage.register(session, "sample", sample_id, [source], parts)
+    return sample_id
+
+
+# The reviewer's view ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Sample:
+    id: str
+    created_at: datetime
+    audio_type: str | None
+    transcript: str | None
+    intent: dict[str, Any] | None
+    corrected: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "created_at": self.created_at.isoformat(), "audio": self.audio_type,
+                "transcript": self.transcript, "intent": self.intent, "corrected": self.corrected}
+
+
+def _live_samples(session: Any, household_id: str | None = None) -> list[CorpusSample]:
+    """Samples whose source is kept and whose member still contributes (nothing deleted or withdrawn)."""
+    stmt = (
+        select(CorpusSample)
+        .join(Interaction, Interaction.id == CorpusSample.source_id)
+        .join(Member, Member.id == CorpusSample.member_id)
+        .where(Interaction.deleted_at.is_(None), Interaction.key_id == CorpusSample.key_id, Member.key_id == CorpusSample.key_id)
+        .order_by(CorpusSample.created_at.desc(), CorpusSample.id)
+    )
+    if household_id is not None:
+        stmt = stmt.where(CorpusSample.household_id == household_id)
+    registered = {a for (a,) in session.execute(select(Lineage.artefact_id).where(Lineage.kind == "sample"))}
+    members = {m.id: m for m in session.scalars(select(Member))}
+    return [s for s in session.scalars(stmt) if s.id in registered and contributes(members[s.member_id])]
+
+
+def _reviewer(vault: Vault, who: Member) -> Member:
+    current = accounts.get_member(vault, who.id)
+    if not is_reviewer(current):
+        raise Forbidden("only a reviewer sees contributed samples", code="reviewer-only")
+    return current
+
+
+def list_samples(vault: Vault, reviewer: Member) -> list[dict[str, Any]]:
+    """Ids and times only: the list shows no content (a view does, and is audited)."""
+    reviewer = _reviewer(vault, reviewer)
+    with vault.data.read() as session:
+        samples = _live_samples(session, reviewer.household_id)
+        annotated = set(session.scalars(select(CorpusAnnotation.sample_id)))
+    return [{"id": s.id, "created_at": s.created_at.isoformat(), "has_audio": s.audio is not None, "annotated": s.id in annotated}
+            for s in samples]
+
+
+def _open(vault: Vault, sample: CorpusSample, notes: list[CorpusAnnotation]) -> Sample:
+    key = _key(vault, sample.member_id, sample.key_id)
+
+    def text(part: str, blob: bytes | None) -> str | None:
+        return None if blob is None else crypto.decrypt(key, blob, aad("sample", sample.member_id, sample.id, part)).decode()
+
+    intent = text("intent", sample.intent)
+    latest = max(notes, key=lambda n: n.created_at) if notes else None
+    corrected = (json.loads(crypto.decrypt(key, latest.intent, aad("annotation", sample.member_id, latest.id, "intent")))
+                 if latest else None)
+    return Sample(sample.id, sample.created_at, sample.audio_type, text("transcript", sample.transcript),
+                  json.loads(intent) if intent else None, corrected)
+
+
+def _find(vault: Vault, reviewer: Member, sample_id: str) -> tuple[CorpusSample, list[CorpusAnnotation]]:
+    with vault.data.read() as session:
+        found = [s for s in _live_samples(session, reviewer.household_id) if s.id == sample_id]
+        notes = list(session.scalars(select(CorpusAnnotation).where(CorpusAnnotation.sample_id == sample_id)))
+    if not found:
+        raise NotFound("no such sample")
+    return found[0], notes
+
+
+def view_sample(vault: Vault, reviewer: Member, sample_id: str) -> Sample:
+    reviewer = _reviewer(vault, reviewer)
+    sample, notes = _find(vault, reviewer, sample_id)
+    audit.append(vault, audit.SAMPLE_VIEWED, subject=sample.id)
+    return _open(vault, sample, notes)
+
+
+def sample_audio(vault: Vault, reviewer: Member, sample_id: str) -> tuple[bytes, str]:
+    reviewer = _reviewer(vault, reviewer)
+    sample, _notes = _find(vault, reviewer, sample_id)
+    if sample.audio is None:
+        raise NotFound("this sample has no audio", code="no-audio")
+    audit.append(vault, audit.SAMPLE_VIEWED, subject=sample.id)
+    key = _key(vault, sample.member_id, sample.key_id)
+    return crypto.decrypt(key, sample.audio, aad("sample", sample.member_id, sample.id, "audio")), sample.audio_type or ""
+
+
+def annotate(vault: Vault, reviewer: Member, sample_id: str, intent: str, slots: dict[str, Any] | None = None) -> str:
+    """A reviewer's correction of the sample's intent; lives with the sample's source."""
+    reviewer = _reviewer(vault, reviewer)
+    if not intent or len(intent) > 80:
+        raise BadRequest("name the corrected intent", code="invalid-intent")
+    sample, _notes = _find(vault, reviewer, sample_id)
+    note_id = new_id()
+    key = _key(vault, sample.member_id, sample.key_id)
+    body = json.dumps({"intent": intent, "slots": slots or {}}).encode()
+    with vault.data.write() as session:
+        source = lineage.source_alive(session, sample.source_id)
+        if source is None or session.get(CorpusSample, sample.id) is None:
+            raise NotFound("no such sample")
+        session.add(CorpusAnnotation(id=note_id, sample_id=sample.id, reviewer_id=reviewer.id, created_at=utcnow(),
+                                     intent=crypto.encrypt(key, body, aad("annotation", sample.member_id, note_id, "intent"))))
+        lineage.register(session, "annotation", note_id, [source], ["text", "action"])
+    return note_id
+
+
+def export(vault: Vault, out: Path) -> int:
+    """Write the dataset: audio/<sample>.<ext> and manifest.jsonl (one line per sample). Only live
+    samples of members who still contribute; the folder is plaintext by design, so keep it outside
+    the data home. Returns the number of samples written."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "audio").mkdir(exist_ok=True)
+    for stale in (out / "audio").iterdir():  # an earlier export may hold samples deleted since
+        if stale.is_file():
+            stale.unlink()
+    with vault.data.read() as session:
+        samples = _live_samples(session)
+        notes: dict[str, list[CorpusAnnotation]] = {}
+        for note in session.scalars(select(CorpusAnnotation)):
+            notes.setdefault(note.sample_id, []).append(note)
+    count = 0
+    with (out / "manifest.jsonl").open("w") as manifest:
+        for row in reversed(samples):  # oldest first
+            sample = _open(vault, row, notes.get(row.id, []))
+            audio_file = None
+            if row.audio is not None:
+                audio_file = f"audio/{row.id}.{EXTENSIONS.get(row.audio_type or '', 'bin')}"
+                key = _key(vault, row.member_id, row.key_id)
+                (out / audio_file).write_bytes(crypto.decrypt(key, row.audio, aad("sample", row.member_id, row.id, "audio")))
+            line = {"id": row.id, "audio": audio_file, "transcript": sample.transcript,
+                    "intent": (sample.corrected or sample.intent or {}).get("intent"),
+                    "slots": (sample.corrected or sample.intent or {}).get("slots", {}), "corrected": sample.corrected is not None}
+            manifest.write(json.dumps(line) + "\n")
+            count += 1
+    _LOGGER.info("corpus exported: %s samples", count)
+    return count
