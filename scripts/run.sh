@@ -7,6 +7,9 @@ export ECHOLESS_HOME="${ECHOLESS_HOME:-$PWD/echoless-data}"
 echoless=.venv/bin/echoless
 if [ ! -f "$ECHOLESS_HOME/signing.key" ]; then
   $echoless init
+  password="$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(12))')"
+  printf '%s\n' "$password" | $echoless members password owner >/dev/null
+  echo "Privacy Hub sign-in: owner / $password (shown once; change it: echoless members password owner)"
 fi
 $echoless demo
 echo

@@ -13,7 +13,8 @@ from speech_synth import synthesise_wav
 
 from echoless.pipeline import run as pipeline
 from echoless.privacy import deletion, receipts
-from echoless.sharing import ledger, skills, wire
+from echoless.sharing import ledger, notices, skills, wire
+from echoless.sharing.manifest import parse
 
 SPEECH = "Why did the cat sit on the computer? To keep an eye on the mouse."
 
@@ -22,7 +23,7 @@ def test_a_well_behaved_skill_gets_only_the_declared_fields_and_its_deletion_is_
     home, vault = skill_home, skill_home.vault
     audio = synthesise_wav("tell me a joke about cats")
     with skill_server(Behaviour(speech=SPEECH)) as skill:
-        installed = skills.install(vault, home.owner, __import__("echoless.sharing.manifest", fromlist=["parse"]).parse(manifest("jokes", skill)))
+        installed = skills.install(vault, home.owner, parse(manifest("jokes", skill)))
         skills.enable(vault, home.owner, "jokes")
 
         result = pipeline.run(vault, home.owner, home.device.id, audio)
@@ -54,8 +55,6 @@ def test_a_well_behaved_skill_gets_only_the_declared_fields_and_its_deletion_is_
         job = deletion.purge(vault, deletion.delete_items(vault, home.owner, [result.id]).id)
         doc = receipts.for_deletion(vault, home.owner, job.id)
         assert [t["status"] for t in doc["third_parties"]] == ["asked"]
-        from echoless.sharing import notices
-
         notices.deliver_due(vault)
         (forget,) = skill.forgets()
         assert forget.json() == {

@@ -131,8 +131,18 @@ def list_interactions(
     device: Annotated[str | None, Query(description="Only items from this device (name or id).")] = None,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=interactions.MAX_PAGE)] = 50,
+    search: Annotated[
+        str | None, Query(max_length=200, description="Only items whose transcript or response has all these words (as prefixes of 3+ letters).")
+    ] = None,
 ) -> dict[str, Any]:
     member = history_subject(vault, member, of)
+    if search is not None:
+        from echoless.derived import search as index  # the keyed-token index (PRIVACY_MODEL §3.3)
+
+        if since or until or device:
+            raise BadRequest("`search` cannot be combined with since, until or device", code="invalid-search")
+        page = index.search(vault, member, search, cursor=cursor, limit=limit)
+        return {"items": [item.to_json() for item in page.items], "next_cursor": page.next_cursor}
     device_id = accounts.find_device(vault, member.household_id, device).id if device else None
     page = interactions.history(
         vault, member, since=aware(since), until=aware(until), device_id=device_id, cursor=cursor, limit=limit

@@ -103,16 +103,22 @@ def history(
     device: Annotated[str | None, typer.Option("--device", help="Only this device.")] = None,
     limit: Annotated[int, typer.Option(help="How many items.")] = 50,
     cursor: Annotated[str | None, typer.Option(help="Continue after this cursor.")] = None,
+    search: Annotated[str | None, typer.Option("--search", help="Only items with all these words (prefixes of 3+ letters).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List a member's history, newest first."""
     with vault() as v:
         who = member(v, user)
-        device_id = accounts.find_device(v, who.household_id, device).id if device else None
-        page = interactions.history(
-            v, who, since=parse_time(since, "--since"), until=parse_time(until, "--until"),
-            device_id=device_id, cursor=cursor, limit=limit,
-        )
+        if search is not None:
+            from echoless.derived import search as index  # the keyed-token index
+
+            page = index.search(v, who, search, cursor=cursor, limit=limit)
+        else:
+            device_id = accounts.find_device(v, who.household_id, device).id if device else None
+            page = interactions.history(
+                v, who, since=parse_time(since, "--since"), until=parse_time(until, "--until"),
+                device_id=device_id, cursor=cursor, limit=limit,
+            )
     if as_json:
         print_json({"items": [i.to_json() for i in page.items], "next_cursor": page.next_cursor})
         return

@@ -91,7 +91,26 @@ def export(
     console.print(f"Wrote {out}")
 
 
+def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Scan every store byte for byte for anything of a deleted item and for any plaintext."""
+    from echoless.privacy.verifier import verify as scan
+
+    with vault() as v:
+        report = scan(v)
+    if as_json:
+        print_json(report.to_json())
+    else:
+        sizes = ", ".join(f"{store} {size:,} bytes" for store, size in sorted(report.scanned.items()))
+        console.print(f"Scanned {sizes}.")
+        for finding in report.findings:
+            console.print(f"[red]{finding.store}[/red] {finding.kind}: {finding.detail} {finding.ref}", highlight=False)
+        console.print("Clean: nothing of a deleted item, no plaintext." if report.clean else f"{len(report.findings)} finding(s).")
+    if not report.clean:
+        raise typer.Exit(code=1)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(settings_app, name="settings")
     app.command()(sweep)
     app.command()(export)
+    app.command()(verify)

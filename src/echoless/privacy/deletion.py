@@ -187,10 +187,9 @@ def _purge_rows(vault: Vault, ids: list[str]) -> dict[str, int]:
     blobs = rows = 0
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        blobs += sum(vault.blobs.delete("audio", item_id) for item_id in chunk)
+        blobs += vault.blobs.delete_many("audio", chunk)
         with vault.data.write() as session:
             rows += session.execute(delete(Interaction).where(Interaction.id.in_(chunk))).rowcount
-    vault.blobs.sync()
     leftover = vault.keyring.destroy_data_keys(ids, compact=False)
     return {"interactions": rows, "audio_blobs": blobs, "stray_keys": leftover}
 
@@ -207,10 +206,9 @@ def _purge_parts(vault: Vault, ids: list[str], parts: list[str]) -> dict[str, in
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         if "audio" in parts:
-            blobs += sum(vault.blobs.delete("audio", item_id) for item_id in chunk)
+            blobs += vault.blobs.delete_many("audio", chunk)
         with vault.data.write() as session:
             session.execute(update(Interaction).where(Interaction.id.in_(chunk)).values(**values))
-    vault.blobs.sync()
     return {"parts_cleared": len(ids), "audio_blobs": blobs}
 
 
@@ -227,10 +225,9 @@ def _purge_under_keys(vault: Vault, job: DeletionJob) -> dict[str, int]:
             )
         if not ids:
             break
-        blobs += sum(vault.blobs.delete("audio", item_id) for item_id in ids)
+        blobs += vault.blobs.delete_many("audio", ids)
         with vault.data.write() as session:
             rows += session.execute(delete(Interaction).where(Interaction.id.in_(ids))).rowcount
-    vault.blobs.sync()
     keys = vault.keyring.destroy_data_keys_under(job.key_ids)
     return {"interactions": rows, "audio_blobs": blobs, "data_keys": keys}
 

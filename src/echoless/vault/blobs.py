@@ -4,13 +4,15 @@ a reader sees the whole ciphertext or nothing. The filesystem store is the embed
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
 from echoless.vault.rules import DeletionRule
 
 # Every kind of blob declares how it dies (PRIVACY_MODEL §3.8).
+UNLINK_THREADS = 8
 BLOB_KINDS: dict[str, DeletionRule] = {
     "audio": DeletionRule.INTERACTION_PART,
 }
@@ -20,6 +22,7 @@ class BlobStore(Protocol):
     def put(self, kind: str, blob_id: str, data: bytes) -> None: ...
     def get(self, kind: str, blob_id: str) -> bytes: ...
     def delete(self, kind: str, blob_id: str) -> bool: ...
+    def delete_many(self, kind: str, blob_ids: Sequence[str]) -> int: ...
     def exists(self, kind: str, blob_id: str) -> bool: ...
     def list(self, kind: str) -> Iterator[str]: ...
     def sync(self) -> None: ...
@@ -66,8 +69,20 @@ class FileBlobStore:
             return False
         return True
 
+    def delete_many(self, kind: str, blob_ids: Sequence[str]) -> int:
+        """Delete durably: unlink in parallel (the filesystem is the limit), then one fsync per folder."""
+        paths = [self._path(kind, blob_id) for blob_id in blob_ids]
+        if not paths:
+            return 0
+        with ThreadPoolExecutor(max_workers=UNLINK_THREADS) as pool:
+            removed = sum(pool.map(_unlink, paths))
+        for folder in {p.parent for p in paths}:
+            if folder.is_dir():
+                _fsync_dir(folder)
+        return removed
+
     def sync(self) -> None:
-        """Make deletions durable: one fsync per touched folder instead of one per file."""
+        """Make every folder's entries durable (after a bulk change such as a restore)."""
         for kind in BLOB_KINDS:
             base = self.root / kind
             if base.is_dir():
@@ -87,6 +102,14 @@ class FileBlobStore:
     def stray_files(self) -> Iterator[Path]:
         """Leftover temp files from a crash mid-write; the reconciler removes them."""
         yield from self.root.rglob(".*.tmp")
+
+
+def _unlink(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _fsync_dir(path: Path) -> None:

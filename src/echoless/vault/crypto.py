@@ -34,11 +34,16 @@ def encrypt(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
 
 
 def decrypt(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    return decrypt_with(AESGCM(key), blob, aad)
+
+
+def decrypt_with(aead: AESGCM, blob: bytes, aad: bytes) -> bytes:
+    """`decrypt` with a prepared cipher, for many ciphertexts under one key (a page of wrapped keys)."""
     if len(blob) < 1 + NONCE_BYTES + 16 or blob[:1] != FORMAT_VERSION:
         raise DecryptionFailed("ciphertext is malformed")
     nonce = blob[1 : 1 + NONCE_BYTES]
     try:
-        return AESGCM(key).decrypt(nonce, blob[1 + NONCE_BYTES :], aad)
+        return aead.decrypt(nonce, blob[1 + NONCE_BYTES :], aad)
     except InvalidTag as exc:
         raise DecryptionFailed("ciphertext failed authentication") from exc
 
@@ -50,7 +55,11 @@ def wrap_key(wrapping_key: bytes, key: bytes, aad: bytes) -> bytes:
 
 
 def unwrap_key(wrapping_key: bytes, wrapped: bytes, aad: bytes) -> bytes:
-    key = decrypt(wrapping_key, wrapped, b"wrap|" + aad)
+    return unwrap_key_with(AESGCM(wrapping_key), wrapped, aad)
+
+
+def unwrap_key_with(aead: AESGCM, wrapped: bytes, aad: bytes) -> bytes:
+    key = decrypt_with(aead, wrapped, b"wrap|" + aad)
     if len(key) != KEY_BYTES:
         raise DecryptionFailed("unwrapped key has the wrong length")
     return key

@@ -79,7 +79,7 @@ class Database:
             self.engine = _sqlite_engine(url, writer=False)
             self.write_engine = _sqlite_engine(url, writer=True)
         else:
-            self.engine = create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True)
+            self.engine = create_engine(url, pool_size=5, max_overflow=10, pool_recycle=1800)
             self.write_engine = self.engine
         self._write_lock = threading.RLock()
 

@@ -8,6 +8,7 @@ import binascii
 import json
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,7 @@ from echoless.vault.models import Device, Interaction, Member
 
 _LOGGER = logging.getLogger(__name__)
 MAX_PAGE = 200
+_IO = ThreadPoolExecutor(max_workers=4, thread_name_prefix="echoless-write")
 
 # Called after an interaction is stored, with the plaintext it was stored from (derived stores:
 # search index, vocabulary). A hook must register the lineage of whatever it derives.
@@ -130,26 +132,28 @@ def _write(
             row.response = crypto.encrypt(keys.keys["text"], new.response.encode(), _aad(member.id, item_id, "response"))
     if "action" in keys.keys:
         row.action = crypto.encrypt(keys.keys["action"], json.dumps(new.action).encode(), _aad(member.id, item_id, "action"))
-    blob_written = False
-    keys_written = False
+    if "audio" in keys.keys:
+        assert new.audio is not None
+        sealed_audio = crypto.encrypt(keys.keys["audio"], new.audio, _aad(member.id, item_id, "audio"))
+        row.audio_type = new.audio_type or "application/octet-stream"
+        row.audio_size = len(new.audio)
+    # The blob and the keys are two durable writes to different stores: do them at once.
+    pending = {"keys": _IO.submit(vault.keyring.store_part_keys, item_id, member.key_id, keys)}
+    if "audio" in keys.keys:
+        pending["blob"] = _IO.submit(vault.blobs.put, "audio", item_id, sealed_audio)
+    done = {name for name, future in pending.items() if future.exception() is None}
     try:
-        if "audio" in keys.keys:
-            assert new.audio is not None
-            vault.blobs.put("audio", item_id, crypto.encrypt(keys.keys["audio"], new.audio, _aad(member.id, item_id, "audio")))
-            blob_written = True
-            row.audio_type = new.audio_type or "application/octet-stream"
-            row.audio_size = len(new.audio)
-        vault.keyring.store_part_keys(item_id, member.key_id, keys)
-        keys_written = True
+        for future in pending.values():
+            future.result()
         with vault.data.write() as session:
             current = session.get(Member, member.id)
             if current is None or current.key_id != member.key_id:
                 raise _KeyRotated()
             session.add(row)
     except BaseException as exc:
-        if blob_written:
+        if "blob" in done:
             vault.blobs.delete("audio", item_id)
-        if keys_written:
+        if "keys" in done:
             vault.keyring.destroy_data_keys([item_id], compact=False)
         if isinstance(exc, _KeyRotated):
             return None

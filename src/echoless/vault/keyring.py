@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import LargeBinary, String, delete, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -147,15 +148,16 @@ class Keyring:
     def part_keys_many(self, owner_id: str, key_id: str, item_ids: list[str]) -> dict[str, dict[str, bytes]]:
         if not item_ids:
             return {}
-        owner = self.owner_key(owner_id, key_id)
+        aead = AESGCM(self.owner_key(owner_id, key_id))
         with self.db.read() as session:
-            rows = session.scalars(select(DataKey).where(DataKey.item_id.in_(item_ids))).all()
-        found: dict[str, dict[str, bytes]] = {}
-        for row in rows:
-            if row.key_id == key_id:
-                found.setdefault(row.item_id, {})[row.part] = crypto.unwrap_key(
-                    owner, row.wrapped, _data_aad(row.item_id, row.part, key_id)
+            rows = session.execute(
+                select(DataKey.item_id, DataKey.part, DataKey.wrapped).where(
+                    DataKey.item_id.in_(item_ids), DataKey.key_id == key_id
                 )
+            ).all()
+        found: dict[str, dict[str, bytes]] = {}
+        for item_id, part, wrapped in rows:
+            found.setdefault(item_id, {})[part] = crypto.unwrap_key_with(aead, wrapped, _data_aad(item_id, part, key_id))
         return found
 
     def destroy_data_keys(self, item_ids: Sequence[str], parts: Sequence[str] = PARTS, *, compact: bool = True) -> int:

@@ -1,0 +1,64 @@
+"""HTTP routes of the derived stores: learned words, analytics (owner), the opt-in corpus (consent,
+reviewer role, review). Search is the `search` parameter of GET /v1/interactions (api/interactions.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import Response
+
+from echoless.api.deps import MemberDep, VaultDep
+from echoless.derived import corpus, stats, vocabulary
+from echoless.errors import Forbidden
+
+router = APIRouter(prefix="/v1", tags=["derived data"])
+
+
+@router.get("/vocabulary", summary="Words learned from my requests to help recognition")
+def get_vocabulary(vault: VaultDep, member: MemberDep) -> dict[str, Any]:
+    return {"words": vocabulary.to_json(vault, member)}
+
+
+@router.get("/stats", summary="Requests, intents, failures and latencies per day (owner; counts below k suppressed)")
+def get_stats(vault: VaultDep, member: MemberDep, days: Annotated[int | None, Query(ge=1, le=3660)] = None) -> dict[str, Any]:
+    if member.role != "owner":
+        raise Forbidden("only the household owner sees the analytics", code="owner-only")
+    return stats.report(vault, days=days)
+
+
+@router.put("/corpus/consent", summary="Opt in to (or withdraw from) improving the assistant")
+def put_consent(vault: VaultDep, member: MemberDep, contribute: Annotated[bool, Body(embed=True)]) -> dict[str, Any]:
+    removed = corpus.set_consent(vault, member, contribute)
+    return {"contribute": contribute, "samples_removed": removed}
+
+
+@router.put("/household/reviewers/{name}", summary="Grant or revoke the reviewer role (owner)")
+def put_reviewer(vault: VaultDep, member: MemberDep, name: str, reviewer: Annotated[bool, Body(embed=True)]) -> dict[str, Any]:
+    target = corpus.grant_reviewer(vault, member, name, reviewer)
+    return {"member": target.name, "reviewer": corpus.is_reviewer(target)}
+
+
+@router.get("/corpus/samples", summary="Contributed samples (reviewers): ids and times only")
+def get_samples(vault: VaultDep, member: MemberDep) -> dict[str, Any]:
+    return {"samples": corpus.list_samples(vault, member)}
+
+
+@router.get("/corpus/samples/{sample_id}", summary="One contributed sample (reviewers; recorded in the audit log)")
+def get_sample(vault: VaultDep, member: MemberDep, sample_id: str) -> dict[str, Any]:
+    return corpus.view_sample(vault, member, sample_id).to_json()
+
+
+@router.get("/corpus/samples/{sample_id}/audio", summary="A sample's audio (reviewers; recorded in the audit log)",
+            response_class=Response)
+def get_sample_audio(vault: VaultDep, member: MemberDep, sample_id: str) -> Response:
+    data, content_type = corpus.sample_audio(vault, member, sample_id)
+    return Response(content=data, media_type=content_type, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/corpus/samples/{sample_id}/annotations", status_code=201, summary="Correct a sample's intent (reviewers)")
+def post_annotation(
+    vault: VaultDep, member: MemberDep, sample_id: str,
+    intent: Annotated[str, Body(max_length=80)], slots: Annotated[dict[str, Any] | None, Body()] = None,
+) -> dict[str, Any]:
+    return {"id": corpus.annotate(vault, member, sample_id, intent, slots)}

@@ -1,0 +1,134 @@
+"""CLI of the derived stores: `echoless stats`, `echoless backup`, `echoless restore`,
+`echoless corpus …` (consent, reviewer role, export), `echoless vocabulary`, `echoless verify`.
+`echoless history --search WORDS` lives in cli/history.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from echoless.cli.common import console, member, print_json, vault
+from echoless.derived import backup as backups
+from echoless.derived import corpus, stats, vocabulary
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+UserOpt = Annotated[str | None, typer.Option("--user", help="The member (default: the owner).")]
+corpus_app = typer.Typer(help="Improving the assistant: consent, reviewers, the training dataset.", no_args_is_help=True)
+
+
+def stats_command(
+    days: Annotated[int | None, typer.Option(help="Only the last N days.")] = None, as_json: JsonOpt = False
+) -> None:
+    """Requests, intents, failures and latencies per day; counts below k are suppressed."""
+    with vault() as v:
+        body = stats.report(v, days=days)
+    if as_json:
+        print_json(body)
+        return
+    k = body["k"]
+
+    def n(value: int | None) -> str:
+        return f"<{k}" if value is None else str(value)
+
+    table = Table("day", "requests", "failed", "p50 ms", "p95 ms", "intents")
+    for day in body["days"]:
+        intents = ", ".join(f"{name} {n(c)}" for name, c in day["intents"].items() if c is not None)
+        table.add_row(day["day"], n(day["requests"]), n(day["failed"]), n(day["latency_p50_ms"]), n(day["latency_p95_ms"]), intents or "-")
+    console.print(table)
+    console.print(f"Counts below {k} are suppressed (shown as <{k}).")
+
+
+def backup_command(
+    out: Annotated[Path | None, typer.Option("--out", help="The backup file (default: <home>/backups/).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Back up the data stores: ciphertext only, never a key, with the deletion journal's position."""
+    with vault() as v:
+        info = backups.make(v, out)
+    if as_json:
+        print_json(info.to_json())
+    else:
+        console.print(f"Wrote {info.path}: {sum(info.tables.values())} rows, {info.blobs} blobs, journal at {info.journal['jobs']} deletions")
+
+
+def restore_command(file: Path, as_json: JsonOpt = False) -> None:
+    """Restore a backup, then replay the current deletion journal onto it (stop the server first)."""
+    with vault() as v:
+        done = backups.restore(v, file)
+    if as_json:
+        print_json(done.to_json())
+    else:
+        console.print(f"Restored {sum(done.tables.values())} rows and {done.blobs} blobs; replayed {done.jobs_replayed} deletions")
+
+
+def vocabulary_command(user: UserOpt = None, as_json: JsonOpt = False) -> None:
+    """The words learned from a member's requests (shown to that member's own terminal)."""
+    with vault() as v:
+        words = vocabulary.to_json(v, member(v, user))
+    if as_json:
+        print_json({"words": words})
+    else:
+        console.print(", ".join(f"{w['word']} ({w['taught_by']})" for w in words) or "No learned words.", highlight=False)
+
+
+def verify_command(
+    backup: Annotated[list[Path] | None, typer.Option("--backup", help="A backup file kept outside <home>/backups/.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Scan every store (and backups) for residue of deleted items, plaintext and orphan artefacts."""
+    from echoless.privacy import verifier
+
+    with vault() as v:
+        report = verifier.verify(v, backups=backup or [])
+    if as_json:
+        print_json(report.to_json())
+    else:
+        console.print("clean" if report.clean else f"{len(report.findings)} finding(s)")
+        for finding in report.findings:
+            console.print(f"  {finding.store}: {finding.kind} {finding.ref} — {finding.detail}", highlight=False)
+    if not report.clean:
+        raise typer.Exit(code=1)
+
+
+@corpus_app.command("opt-in")
+def opt_in(user: UserOpt = None) -> None:
+    """Contribute this member's future interactions to the training corpus."""
+    with vault() as v:
+        corpus.set_consent(v, member(v, user), True)
+    console.print("Opted in: new interactions will be contributed.")
+
+
+@corpus_app.command("withdraw")
+def withdraw(user: UserOpt = None) -> None:
+    """Withdraw consent: every sample of this member is removed now."""
+    with vault() as v:
+        removed = corpus.set_consent(v, member(v, user), False)
+    console.print(f"Withdrawn: {removed} sample(s) removed.")
+
+
+@corpus_app.command("reviewer")
+def reviewer(name: str, revoke: Annotated[bool, typer.Option("--revoke", help="Take the role away.")] = False) -> None:
+    """Grant (or --revoke) the reviewer role; acts as the household owner."""
+    with vault() as v:
+        target = corpus.grant_reviewer(v, member(v, None), name, not revoke)
+    console.print(f"{target.name}: reviewer {'revoked' if revoke else 'granted'}")
+
+
+@corpus_app.command("export")
+def export(out: Annotated[Path, typer.Option("--out", help="The dataset folder (keep it outside the data home).")]) -> None:
+    """Write the dataset: audio files and manifest.jsonl; never a deleted or withdrawn sample."""
+    with vault() as v:
+        count = corpus.export(v, out)
+    console.print(f"Wrote {count} sample(s) to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("stats")(stats_command)
+    app.command("backup")(backup_command)
+    app.command("restore")(restore_command)
+    app.command("vocabulary")(vocabulary_command)
+    app.command("verify")(verify_command)
+    app.add_typer(corpus_app, name="corpus")

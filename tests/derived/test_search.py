@@ -1,0 +1,120 @@
+"""Search without plaintext (PRIVACY_MODEL §3.3): keyed prefix tokens, forgotten with their source."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from apiclient import api, bearer
+from helpers import say
+from homes import Home
+from echoless.derived import search
+from echoless.derived.models import SearchToken
+from echoless.errors import BadRequest
+from echoless.privacy import deletion, retention, verifier
+from homes import set_retention
+
+
+def _ids(home: Home, member, query: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [i.id for i in search.search(home.vault, member, query).items]
+
+
+def _tokens_of(home: Home, item_id: str) -> int:
+    with home.vault.data.read() as session:
+        return session.scalar(select(func.count()).select_from(SearchToken).where(SearchToken.item_id == item_id))
+
+
+def test_prefixes_are_every_prefix_of_three_letters_or_more() -> None:
+    assert search.prefixes("Call Siobhan, ok?") == {"cal", "call", "sio", "siob", "siobh", "siobha", "siobhan"}
+
+
+def test_search_by_words_and_prefixes_newest_first(home: Home) -> None:
+    v, me = home.vault, home.owner
+    lamp = say(v, me, "turn on the Tiffany lamp", "Turned on the Tiffany lamp.")
+    list_ = say(v, me, "add quinoa and kombucha to my shopping list", "Added quinoa and kombucha.")
+    other = say(v, me, "set a timer for ten minutes", "Timer started.")
+    assert _ids(home, me, "tiff") == [lamp]
+    assert _ids(home, me, "KOMBUCHA") == [list_]
+    assert _ids(home, me, "kom qui") == [list_]  # every word must match
+    assert _ids(home, me, "kombucha lamp") == []
+    assert _ids(home, me, "started") == [other]  # the response is searched too
+    assert set(_ids(home, me, "the")) == {lamp}  # "the" is a word of the lamp request only
+    with pytest.raises(BadRequest):
+        search.search(v, me, "to a")  # no word of 3 letters
+
+
+def test_a_member_never_finds_another_members_items(home: Home) -> None:
+    v = home.vault
+    other, _ = home.add_member("sam", retention=retention.DEFAULTS | {"text": "forever"})
+    say(v, other, "call Siobhan")
+    mine = say(v, home.owner, "call Siobhan")
+    assert _ids(home, home.owner, "siobhan") == [mine]
+
+
+def test_the_index_holds_no_plaintext(home: Home) -> None:
+    v = home.vault
+    say(v, home.owner, "remind me about the Hippopotamus parade", "I will.")
+    with v.data.read() as session:
+        stored = b"".join(session.scalars(select(SearchToken.token)))
+    assert b"hippo" not in stored.lower()
+    report = verifier.verify(v, extra_needles=[b"Hippopotamus", b"hippopotamus", b"hippopot"])
+    assert report.clean, report.to_json()
+
+
+def test_deleting_an_item_removes_its_tokens(home: Home) -> None:
+    v, me = home.vault, home.owner
+    gone = say(v, me, "call Siobhan tonight")
+    kept = say(v, me, "call Siobhan tomorrow")
+    job = deletion.delete_items(v, me, [gone])
+    assert _tokens_of(home, gone) == 0  # already at shred time, inside the request
+    deletion.purge(v, job.id)
+    assert _ids(home, me, "siobhan") == [kept]
+    assert _tokens_of(home, kept) > 0
+    assert verifier.verify(v).clean
+
+
+def test_retention_of_the_text_removes_the_tokens(home: Home) -> None:
+    v, me = home.vault, home.owner
+    item = say(v, me, "call Siobhan", action={"intent": None})
+    job = deletion.expire_parts(v, me.id, [item], ["text"])
+    deletion.purge(v, job.id)
+    assert _tokens_of(home, item) == 0
+    assert _ids(home, me, "siobhan") == []
+
+
+def test_delete_everything_makes_tokens_unlinkable_then_purge_removes_them(home: Home) -> None:
+    v, me = home.vault, home.owner
+    items = [say(v, me, f"call Siobhan number {n}") for n in range(3)]
+    with v.data.read() as session:
+        before = list(session.scalars(select(SearchToken.token).where(SearchToken.member_id == me.id)))
+    old_key = search.search_key(v, me.id, me.key_id)
+    job = deletion.delete_all(v, me)
+    me = home.member(me.id)
+    assert search.tokens(search.search_key(v, me.id, me.key_id), ["siobhan"])[0] not in before  # a new key
+    assert search.tokens(old_key, ["siobhan"])[0] in before  # only the destroyed key linked them
+    deletion.purge(v, job.id)
+    assert all(_tokens_of(home, i) == 0 for i in items)
+    assert _ids(home, me, "siobhan") == []
+    assert verifier.verify(v).clean
+
+
+def test_search_through_the_api_and_the_cli(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    v, me = home.vault, home.owner
+    found = say(v, me, "turn on the Tiffany lamp")
+    say(v, me, "what time is it")
+    v.close()
+    with api(home.settings) as client:
+        body = client.get("/v1/interactions", params={"search": "tiffany"}, headers=bearer(home.owner_token)).json()
+        assert [i["id"] for i in body["items"]] == [found]
+        bad = client.get("/v1/interactions", params={"search": "a"}, headers=bearer(home.owner_token))
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "search-too-short"
+    from typer.testing import CliRunner
+
+    from echoless.cli.app import app
+
+    for name, value in home.settings.model_dump().items():
+        if value is not None and not isinstance(value, dict):
+            monkeypatch.setenv(f"ECHOLESS_{name.upper()}", str(value.get_secret_value() if hasattr(value, "get_secret_value") else value))
+    result = CliRunner().invoke(app, ["history", "--search", "tiff", "--json"])
+    assert result.exit_code == 0, result.output
+    assert found in result.output and result.output.count('"id"') == 1
