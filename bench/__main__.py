@@ -20,13 +20,17 @@ FIGURES = {
     "5": "purge",
     "6": "history, search and retention at scale",
     "7": "figures 3–6 on PostgreSQL",
+    "8": "personalisation: WER with and without learned words",
 }
 
 
 def _steps() -> dict[str, Callable[[Ctx], list[Figure]]]:
     from bench import endtoend, recognition, scale, vault
 
-    return {"1": recognition.run, "2": endtoend.run, "3": vault.ingest, "4": vault.shred, "5": vault.purge, "6": scale.scale}
+    from bench import personalisation
+
+    return {"1": recognition.run, "2": endtoend.run, "3": vault.ingest, "4": vault.shred, "5": vault.purge, "6": scale.scale,
+            "8": personalisation.run}
 
 
 def main() -> None:

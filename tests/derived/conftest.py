@@ -2,4 +2,3 @@
 
 from __future__ import annotations
 
-import echoless.derived.hooks  # noqa: F401  (installs the record, deletion and run hooks)

@@ -128,7 +128,7 @@ def manifest(name: str, skill: SkillServer | None = None, *, base: str | None = 
         "deletion_endpoint": f"{root}/forget",
         "privacy_policy": f"{root}/privacy",
         "fields": fields or ["intent", "slots"],
-        "intents": {"TellJoke": {"sentences": sentences or ["tell me (a|the) [funny] joke about {topic}"]}},
+        "intents": {"TellJoke": {"sentences": sentences or ["tell me [(a|an|the|that|I|one)] [funny] joke about {topic}"]}},
         "lists": {"topic": {"values": ["cats", "dogs", "computers"]}},
     }
     return json.dumps(doc)

@@ -10,11 +10,11 @@ from fastapi import FastAPI
 
 from echoless import __version__
 from echoless.api import deletions, errors, export, home, interactions, preferences, stream
-from echoless.api import sharing as skills_api  # third-party skills and the share ledger
+from echoless.api import receipts as proofs
+from echoless.api import sharing as skills_api
 from echoless.api.bus import EventBus
-from echoless.api import receipts as proofs  # also registers the receipt purge hook
-from echoless.derived import api as derived  # noqa: E402
-import echoless.derived.hooks  # noqa: F401,E402  (search index, vocabulary, corpus, stats, lineage)
+from echoless.derived import api as derived
+from echoless.derived import web as derived_pages
 from echoless.pipeline.timekeeper import Timekeeper
 from echoless.privacy import housekeeping
 from echoless.settings import Settings
@@ -58,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(stream.router)
     app.include_router(proofs.router)
     app.include_router(derived.router)
+    app.include_router(derived_pages.router)  # the owner's usage page (/stats)
     app.include_router(skills_api.router)
     privacy_hub.install(app)  # the Privacy Hub pages (web/), signed in with a session cookie
 

@@ -6,12 +6,11 @@ import logging
 
 import typer
 
-from echoless.cli import history, home, privacy, setup
 import sys
 
-from echoless.cli import proofs
-from echoless.cli import sharing
+from echoless.cli import history, home, privacy, proofs, setup, sharing
 from echoless.cli.common import err_console, settings
+from echoless.derived import cli as derived
 from echoless.errors import EcholessError
 
 app = typer.Typer(
@@ -24,12 +23,9 @@ setup.register(app)
 history.register(app)
 privacy.register(app)
 home.register(app)
-proofs.register(app)  # proofs imports echoless.privacy.receipts, which registers the purge hook
-sharing.register(app)  # skills and shares; importing it registers the share-notice deletion hooks
-import echoless.derived.hooks  # noqa: F401,E402  (search index, vocabulary, corpus, stats, lineage)
-from echoless.derived import cli as derived  # noqa: E402
-
-derived.register(app)  # stats, backup, restore, vocabulary, verify, corpus
+proofs.register(app)
+sharing.register(app)
+derived.register(app)  # stats, backup, restore, vocabulary, corpus
 
 
 @app.callback()

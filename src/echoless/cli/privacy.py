@@ -91,12 +91,16 @@ def export(
     console.print(f"Wrote {out}")
 
 
-def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Scan every store byte for byte for anything of a deleted item and for any plaintext."""
+def verify(
+    backup: Annotated[list[Path] | None, typer.Option("--backup", help="A backup file kept outside <home>/backups/.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Scan every store (and backups) byte for byte for anything of a deleted item, any plaintext, and
+    any derived artefact without a living source."""
     from echoless.privacy.verifier import verify as scan
 
     with vault() as v:
-        report = scan(v)
+        report = scan(v, backups=backup or [])
     if as_json:
         print_json(report.to_json())
     else:

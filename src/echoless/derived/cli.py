@@ -74,25 +74,6 @@ def vocabulary_command(user: UserOpt = None, as_json: JsonOpt = False) -> None:
         console.print(", ".join(f"{w['word']} ({w['taught_by']})" for w in words) or "No learned words.", highlight=False)
 
 
-def verify_command(
-    backup: Annotated[list[Path] | None, typer.Option("--backup", help="A backup file kept outside <home>/backups/.")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Scan every store (and backups) for residue of deleted items, plaintext and orphan artefacts."""
-    from echoless.privacy import verifier
-
-    with vault() as v:
-        report = verifier.verify(v, backups=backup or [])
-    if as_json:
-        print_json(report.to_json())
-    else:
-        console.print("clean" if report.clean else f"{len(report.findings)} finding(s)")
-        for finding in report.findings:
-            console.print(f"  {finding.store}: {finding.kind} {finding.ref} — {finding.detail}", highlight=False)
-    if not report.clean:
-        raise typer.Exit(code=1)
-
-
 @corpus_app.command("opt-in")
 def opt_in(user: UserOpt = None) -> None:
     """Contribute this member's future interactions to the training corpus."""
@@ -130,5 +111,4 @@ def register(app: typer.Typer) -> None:
     app.command("backup")(backup_command)
     app.command("restore")(restore_command)
     app.command("vocabulary")(vocabulary_command)
-    app.command("verify")(verify_command)
     app.add_typer(corpus_app, name="corpus")

@@ -109,7 +109,7 @@ class DailyCount(Base):
         {"info": {"deletion_rule": DeletionRule.CONTENT_FREE, "why": "counts without content or member ids; small counts are suppressed when shown"}},
     )
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # UTC date, YYYY-MM-DD
-    intent: Mapped[str] = mapped_column(String(80), primary_key=True)  # intent name, "" when none was understood
+    intent: Mapped[str] = mapped_column(String(80), primary_key=True)  # code of the intent name (stats.intent_code), "" when none was understood
     outcome: Mapped[str] = mapped_column(String(8), primary_key=True)  # ok | failed
     latency_ms: Mapped[int] = mapped_column(Integer, primary_key=True)  # upper bound of the latency bucket
     count: Mapped[int] = mapped_column(Integer, default=0)

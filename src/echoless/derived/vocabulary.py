@@ -49,6 +49,7 @@ six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty hundred
 milk bread eggs butter cheese water coffee tea sugar salt apples bananas rice pasta chicken
 voice recording recordings history requests conversations data audio transcript said heard
 what's it's i'm don't can't won't that's there's let's i've you're
+text message send email back late again way soon later also really well good great
 """.split()
 
 

@@ -57,6 +57,9 @@ def open_vault(settings: Settings) -> Vault:
             Path(url.removeprefix("sqlite:///")).chmod(0o600)
     blob_dir = settings.resolved_blob_dir
     blob_dir.mkdir(parents=True, exist_ok=True)
+    from echoless import wiring  # the stores above the vault hook into its events
+
+    wiring.install()
     vault = Vault(settings=settings, data=data, keyring=Keyring(keys, master), blobs=FileBlobStore(blob_dir), signing_key=signing)
     _LOGGER.debug("vault open at %s", settings.home)
     return vault

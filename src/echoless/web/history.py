@@ -64,6 +64,7 @@ def history_page(
     until: Annotated[str | None, Query(max_length=20)] = None,
     device: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     vault = get_vault(request)
     me = signed_in.member
@@ -72,12 +73,17 @@ def history_page(
     start, end = day_bounds(since_day, until_day)
     devices = accounts.devices(vault, me.household_id)
     device_id = accounts.find_device(vault, me.household_id, device).id if device else None
-    page = interactions.history(vault, subject, since=start, until=end, device_id=device_id, cursor=cursor or None, limit=PAGE_SIZE)
+    if q and q.strip():  # the keyed-token index (derived/search.py); the date and device filters do not apply
+        from echoless.derived import search as index
+
+        page = index.search(vault, subject, q, cursor=cursor or None, limit=PAGE_SIZE)
+    else:
+        page = interactions.history(vault, subject, since=start, until=end, device_id=device_id, cursor=cursor or None, limit=PAGE_SIZE)
     days = [
         (day, [dict(item=i, did=action_summary(i.action)) for i in items])
         for day, items in groupby(page.items, key=lambda i: local(i.created_at).date())  # type: ignore[union-attr]
     ]
-    filters = {k: v for k, v in {"since": since, "until": until, "device": device}.items() if v}
+    filters = {k: v for k, v in {"since": since, "until": until, "device": device, "q": q}.items() if v}
     base = subject_query(me, subject)
     return render(
         request,

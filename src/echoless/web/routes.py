@@ -11,9 +11,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from echoless.api.errors import error_response
 from echoless.errors import EcholessError
 from echoless.web import account, deleting, export_page, history, household, receipts_page, receipts_view, settings_page, tryit
+from echoless.web import shares_page  # skills and the share ledger
 from echoless.web.pages import HERE, error_page
 
-ROUTERS = (account, history, deleting, settings_page, receipts_page, export_page, tryit, household)
+ROUTERS = (account, history, deleting, settings_page, receipts_page, export_page, tryit, household, shares_page)
 _JSON_PREFIXES = ("/v1/", "/healthz", "/docs", "/openapi.json", "/redoc", "/try/run")
 
 

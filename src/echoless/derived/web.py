@@ -1,0 +1,19 @@
+"""The owner's usage page: analytics without people (derived/stats.py), every small count hidden."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from echoless.derived import stats
+from echoless.errors import Forbidden
+from echoless.web.pages import SignedInDep, get_vault, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/stats")
+def stats_page(request: Request, signed_in: SignedInDep) -> Response:
+    if signed_in.member.role != "owner":
+        raise Forbidden("only the household owner sees the usage page", code="owner-only")
+    return render(request, "stats.html", {"report": stats.report(get_vault(request), days=60)})
