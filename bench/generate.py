@@ -21,6 +21,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert
 
+from echoless.derived import search
+from echoless.derived.models import Lineage, SearchToken
+
 from echoless.vault import crypto, interactions
 from echoless.vault.accounts import new_id
 from echoless.vault.db import utcnow
@@ -63,6 +66,7 @@ def fill(
     batch: int = 2000,
     keep_ids: bool = False,
     durable_blobs: bool = True,
+    index: bool = True,
 ) -> Generated:
     """Write `count` interactions for `member`, created evenly over `span` before `now` (newest first)."""
     now = now or utcnow()
@@ -70,9 +74,14 @@ def fill(
     parts = ["audio", "text", "action"] if audio else ["text", "action"]
     started = time.perf_counter()
     ids: list[str] = []
+    # The search index as `derived.search.index` writes it: keyed prefix tokens plus one lineage row.
+    search_key = search.search_key(vault, member.id, member.key_id) if index else b""
+    token_sets = [sorted(set(search.tokens(search_key, search.prefixes(f"{t} {r}")))) for t, r in zip(TRANSCRIPTS, RESPONSES)] if index else []
     for start in range(0, count, batch):
         rows: list[dict] = []
         keys: list[dict] = []
+        search_rows: list[dict] = []
+        lineage_rows: list[dict] = []
         stamp = utcnow()
         for i in range(start, min(count, start + batch)):
             item_id = new_id()
@@ -104,6 +113,15 @@ def fill(
                 row["audio_type"] = "audio/wav"
                 row["audio_size"] = len(audio)
             rows.append(row)
+            if index:
+                search_rows.extend(
+                    {"member_id": member.id, "token": token, "created_at": row["created_at"], "item_id": item_id, "key_id": member.key_id}
+                    for token in token_sets[k]
+                )
+                lineage_rows.append(
+                    {"kind": "search", "artefact_id": item_id, "source_id": item_id, "member_id": member.id,
+                     "key_id": member.key_id, "parts": "text", "created_at": stamp}
+                )
             keys.extend(
                 {"item_id": item_id, "part": part, "key_id": member.key_id, "wrapped": wrapped, "created_at": stamp}
                 for part, wrapped in part_keys.wrapped.items()
@@ -117,6 +135,9 @@ def fill(
             session.execute(insert(DataKey), keys)
         with vault.data.write() as session:
             session.execute(insert(Interaction), rows)
+            if index:
+                session.execute(insert(SearchToken), search_rows)
+                session.execute(insert(Lineage), lineage_rows)
     return Generated(count, time.perf_counter() - started, ids)
 
 

@@ -112,6 +112,8 @@ def history(
         if search is not None:
             from echoless.derived import search as index  # the keyed-token index
 
+            if since or until or device:
+                raise BadRequest("--search cannot be combined with --since, --until or --device", code="invalid-search")
             page = index.search(v, who, search, cursor=cursor, limit=limit)
         else:
             device_id = accounts.find_device(v, who.household_id, device).id if device else None
