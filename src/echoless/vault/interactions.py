@@ -231,11 +231,14 @@ def _device_names(session: Any, ids: set[str]) -> dict[str, str]:
 
 def _views(vault: Vault, member: Member, rows: list[Interaction], names: dict[str, str]) -> Iterator[InteractionView]:
     keys = vault.keyring.part_keys_many(member.id, member.key_id, [r.id for r in rows])
+    choices = retention.retention_of(member.settings)
     for row in rows:
-        yield _view(member, row, keys.get(row.id, {}), names)
+        yield _view(member, row, keys.get(row.id, {}), names, choices)
 
 
-def _view(member: Member, row: Interaction, keys: dict[str, bytes], names: dict[str, str]) -> InteractionView:
+def _view(
+    member: Member, row: Interaction, keys: dict[str, bytes], names: dict[str, str], choices: dict[str, str]
+) -> InteractionView:
     def text(part: str, blob: bytes | None) -> Content | None:
         if blob is None or "text" not in keys:
             return None
@@ -256,13 +259,12 @@ def _view(member: Member, row: Interaction, keys: dict[str, bytes], names: dict[
         action=action,
         audio_type=row.audio_type if has_audio else None,
         audio_size=row.audio_size if has_audio else None,
-        expires=_expiries(member, row, has_audio, keys),
+        expires=_expiries(choices, row, has_audio, keys),
     )
 
 
-def _expiries(member: Member, row: Interaction, has_audio: bool, keys: dict[str, bytes]) -> dict[str, datetime | None]:
+def _expiries(choices: dict[str, str], row: Interaction, has_audio: bool, keys: dict[str, bytes]) -> dict[str, datetime | None]:
     """When each kept part will be purged under the member's current settings (None: kept until deleted)."""
-    choices = retention.retention_of(member.settings)
     present = {
         "audio": has_audio,
         "text": (row.transcript is not None or row.response is not None) and "text" in keys,
@@ -285,7 +287,7 @@ def get(vault: Vault, member: Member, item_id: str) -> InteractionView:
     with vault.data.read() as session:
         names = _device_names(session, {row.device_id} if row.device_id else set())
     keys = vault.keyring.part_keys(member.id, member.key_id, row.id)
-    return _view(member, row, keys, names)
+    return _view(member, row, keys, names, retention.retention_of(member.settings))
 
 
 def audio(vault: Vault, member: Member, item_id: str) -> tuple[bytes, str]:

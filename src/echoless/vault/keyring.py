@@ -149,12 +149,11 @@ class Keyring:
         if not item_ids:
             return {}
         aead = AESGCM(self.owner_key(owner_id, key_id))
-        with self.db.read() as session:
-            rows = session.execute(
-                select(DataKey.item_id, DataKey.part, DataKey.wrapped).where(
-                    DataKey.item_id.in_(item_ids), DataKey.key_id == key_id
-                )
-            ).all()
+        query = select(DataKey.item_id, DataKey.part, DataKey.wrapped).where(
+            DataKey.item_id.in_(item_ids), DataKey.key_id == key_id
+        )
+        with self.db.engine.connect() as conn:  # plain rows: no ORM objects on the history hot path
+            rows = conn.execute(query).all()
         found: dict[str, dict[str, bytes]] = {}
         for item_id, part, wrapped in rows:
             found.setdefault(item_id, {})[part] = crypto.unwrap_key_with(aead, wrapped, _data_aad(item_id, part, key_id))
