@@ -4,17 +4,14 @@ Prints the call tree (wall time) of many repetitions on a fresh SQLite (or --bac
 from __future__ import annotations
 
 import argparse
-import os
 
 from pyinstrument import Profiler
-from sqlalchemy import select
 
 from bench import generate
 from bench.homes import make_home
 from bench.vault import ACTION, AUDIO, RESPONSE, TRANSCRIPT
 from echoless.privacy import deletion
 from echoless.vault import interactions
-from echoless.vault.models import Interaction
 
 
 def main() -> None:

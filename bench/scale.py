@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import os
 import random
 import statistics
 import time
@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bench import generate
 from bench.homes import make_home, set_retention
-from bench.report import Figure, from_samples, missing
+from bench.report import Figure, from_samples
 from bench.run import Ctx
 from echoless.privacy import sweeper
 from echoless.vault import interactions
@@ -37,9 +37,12 @@ def _plain_page(home, member, cursor_row) -> int:  # type: ignore[no-untyped-def
 
 
 def scale(ctx: Ctx) -> list[Figure]:
-    members_n, per_member, pages = (50, 1000, 200) if ctx.quick else (1000, 1000, 600)
+    # ECHOLESS_BENCH_SCALE scales the full run down (total interactions, 1,000 per member) on a short budget.
+    full = int(os.environ.get("ECHOLESS_BENCH_SCALE", "1000000"))
+    members_n, per_member, pages = (50, 1000, 200) if ctx.quick else (max(1, full // 1000), 1000, 600)
     total = members_n * per_member
-    label = f"{total // 1000:,}k over {members_n:,} members" + (" — scaled down for --quick" if ctx.quick else "")
+    scaled = " — scaled down for --quick" if ctx.quick else (" — scaled down by ECHOLESS_BENCH_SCALE" if total < 1_000_000 else "")
+    label = f"{total // 1000:,}k over {members_n:,} members{scaled}"
     k = ctx.key("6")
     home = make_home(ctx.backend, "scale")
     figures: list[Figure] = []

@@ -7,9 +7,8 @@ import json
 import os
 import statistics
 import time
-from pathlib import Path
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 
 from bench import generate
 from bench.homes import BenchHome, make_home

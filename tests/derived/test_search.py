@@ -12,7 +12,6 @@ from echoless.derived import search
 from echoless.derived.models import SearchToken
 from echoless.errors import BadRequest
 from echoless.privacy import deletion, retention, verifier
-from homes import set_retention
 
 
 def _ids(home: Home, member, query: str) -> list[str]:  # type: ignore[no-untyped-def]

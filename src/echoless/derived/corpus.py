@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from echoless.derived import lineage
 from echoless.derived.keys import aad, derived_key
@@ -67,9 +68,9 @@ def _key(vault: Vault, member_id: str, key_id: str) -> bytes:
     return derived_key(vault, member_id, key_id, "corpus")
 
 
-def contribute(vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction) -> str | None:
-    """Record hook: a sample of the new interaction when its member opted in."""
-    current = accounts.get_member(vault, member.id)
+def contribute(session: Session, vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction) -> str | None:
+    """Record hook (inside the row's transaction): a sample of the new interaction when its member opted in."""
+    current = session.get(Member, member.id)
     if not contributes(current):
         return None
     sample_id = new_id()
@@ -90,12 +91,8 @@ def contribute(vault: Vault, member: Member, row: Interaction, new: interactions
         parts.append("action")
     if not parts:
         return None
-    with vault.data.write() as session:
-        source = lineage.source_alive(session, row.id)
-        if source is None:
-            return None
-        session.add(sample)
-        lineage.register(session, "sample", sample_id, [source], parts)
+    session.add(sample)
+    lineage.register(session, "sample", sample_id, [row], parts)
     return sample_id
 
 

@@ -16,6 +16,8 @@ DERIVED_TABLES = ("search_tokens", "derived_lineage", "vocabulary_entries", "cor
 
 
 def _forget_on_shred(vault: Vault, job: DeletionJob) -> None:
+    if job.key_ids:  # delete everything: all derived data is keyed under the key being destroyed; purge removes it
+        return
     lineage.forget(vault, job)
 
 

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from sqlalchemy import and_, exists, insert, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from echoless.derived import lineage
 from echoless.derived.keys import derived_key, keyed
@@ -52,8 +52,8 @@ def tokens(key: bytes, values: Iterable[str]) -> list[bytes]:
     return [keyed(key, "w|" + value) for value in values]
 
 
-def index(vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction) -> int:
-    """Record hook: index the interaction's text, if its text was kept. Returns the token count."""
+def index(session: Session, vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction) -> int:
+    """Record hook (inside the row's transaction): index the text, if it was kept. Returns the token count."""
     if row.transcript is None and row.response is None:
         return 0
     text = " ".join(t for t in (new.transcript, new.response) if t)
@@ -65,12 +65,8 @@ def index(vault: Vault, member: Member, row: Interaction, new: interactions.NewI
         {"member_id": row.member_id, "token": token, "created_at": row.created_at, "item_id": row.id, "key_id": row.key_id}
         for token in sorted(set(tokens(key, found)))
     ]
-    with vault.data.write() as session:
-        source = lineage.source_alive(session, row.id)
-        if source is None:  # deleted while we were indexing: index nothing
-            return 0
-        lineage.register(session, "search", row.id, [source], ["text"])
-        session.execute(insert(SearchToken), values)
+    lineage.register(session, "search", row.id, [row], ["text"])
+    session.execute(insert(SearchToken), values)
     return len(values)
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from echoless.derived import lineage
 from echoless.derived.keys import aad, derived_key, keyed
@@ -92,32 +93,28 @@ def _key(vault: Vault, member_id: str, key_id: str) -> bytes:
     return derived_key(vault, member_id, key_id, "vocabulary")
 
 
-def learn(vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction) -> int:
-    """Record hook: learn the request's words from the parts that were kept."""
+def learn(session: Session, vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction) -> int:
+    """Record hook (inside the row's transaction): learn the request's words from the parts that were kept."""
     words = candidates(new.transcript if row.transcript is not None else None, new.action if row.action is not None else None)
     if not words:
         return 0
     key = _key(vault, row.member_id, row.key_id)
-    with vault.data.write() as session:
-        source = lineage.source_alive(session, row.id)
-        if source is None:
-            return 0
-        for word, part in words:
-            ref = keyed(key, "v|" + word.casefold())
-            entry = session.scalars(
-                select(VocabularyEntry).where(
-                    VocabularyEntry.member_id == row.member_id, VocabularyEntry.key_id == row.key_id, VocabularyEntry.ref == ref
-                )
-            ).first()
-            if entry is None:
-                entry_id = new_id()
-                entry = VocabularyEntry(
-                    id=entry_id, member_id=row.member_id, key_id=row.key_id, ref=ref, created_at=utcnow(),
-                    word=crypto.encrypt(key, word.encode(), aad("vocabulary", row.member_id, entry_id, "word")),
-                )
-                session.add(entry)
-                session.flush()
-            lineage.register(session, "vocabulary", entry.id, [source], [part])
+    for word, part in words:
+        ref = keyed(key, "v|" + word.casefold())
+        entry = session.scalars(
+            select(VocabularyEntry).where(
+                VocabularyEntry.member_id == row.member_id, VocabularyEntry.key_id == row.key_id, VocabularyEntry.ref == ref
+            )
+        ).first()
+        if entry is None:
+            entry_id = new_id()
+            entry = VocabularyEntry(
+                id=entry_id, member_id=row.member_id, key_id=row.key_id, ref=ref, created_at=utcnow(),
+                word=crypto.encrypt(key, word.encode(), aad("vocabulary", row.member_id, entry_id, "word")),
+            )
+            session.add(entry)
+            session.flush()
+        lineage.register(session, "vocabulary", entry.id, [row], [part])
     return len(words)
 
 

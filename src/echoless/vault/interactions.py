@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
 
 from echoless.content import Content
 from echoless.errors import BadRequest, NotFound
@@ -28,9 +29,10 @@ _LOGGER = logging.getLogger(__name__)
 MAX_PAGE = 200
 _IO = ThreadPoolExecutor(max_workers=4, thread_name_prefix="echoless-write")
 
-# Called after an interaction is stored, with the plaintext it was stored from (derived stores:
-# search index, vocabulary). A hook must register the lineage of whatever it derives.
-RecordHook = Callable[[Vault, Member, Interaction, "NewInteraction"], None]
+# Called inside the transaction that stores an interaction, with the plaintext it was stored from
+# (derived stores: search index, vocabulary, corpus): what they derive commits with the row, in one
+# durable write, or not at all. A hook must register the lineage of whatever it derives.
+RecordHook = Callable[[Session, Vault, Member, Interaction, "NewInteraction"], object]
 record_hooks: list[RecordHook] = []
 
 
@@ -150,6 +152,9 @@ def _write(
             if current is None or current.key_id != member.key_id:
                 raise _KeyRotated()
             session.add(row)
+            session.flush()
+            for hook in record_hooks:
+                hook(session, vault, member, row, new)
     except BaseException as exc:
         if "blob" in done:
             vault.blobs.delete("audio", item_id)
@@ -159,8 +164,6 @@ def _write(
             return None
         raise
     _LOGGER.info("interaction recorded parts=%s", ",".join(parts))
-    for hook in record_hooks:
-        hook(vault, member, row, new)
     return row
 
 

@@ -61,7 +61,7 @@ def add_member(
     accounts.revoke_tokens_of(vault, member.id)
     if password:
         accounts.set_password(vault, member.id, password)
-    return redirect(f"/household?done=added#members")
+    return redirect("/household?done=added#members")
 
 
 @router.get("/household/members/{member_id}/remove")
