@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from echoless.derived.models import CorpusAnnotation, CorpusSample, Lineage, SearchToken, VocabularyEntry
@@ -25,15 +25,22 @@ KINDS = ("search", "vocabulary", "sample", "annotation")
 
 
 def register(
-    session: Session, kind: str, artefact_id: str, sources: Iterable[Interaction], parts: Iterable[str]
+    session: Session, kind: str, artefact_id: str, sources: Iterable[Interaction], parts: Iterable[str],
+    *, new_artefact: bool = False,
 ) -> None:
+    """Record that `artefact_id` was derived from `sources`. `new_artefact`: it was made just now, so no
+    earlier registration can exist (skips a lookup per source on the recording path)."""
     assert kind in KINDS
     now = utcnow()
     used = ",".join(sorted(set(parts)))
-    for source in sources:
-        if session.get(Lineage, (kind, artefact_id, source.id)) is None:
-            session.add(Lineage(kind=kind, artefact_id=artefact_id, source_id=source.id, member_id=source.member_id,
-                                key_id=source.key_id, parts=used, created_at=now))
+    rows = [
+        {"kind": kind, "artefact_id": artefact_id, "source_id": source.id, "member_id": source.member_id,
+         "key_id": source.key_id, "parts": used, "created_at": now}
+        for source in sources
+        if new_artefact or session.get(Lineage, (kind, artefact_id, source.id)) is None
+    ]
+    if rows:
+        session.execute(insert(Lineage.__table__), rows)
 
 
 def source_alive(session: Session, item_id: str) -> Interaction | None:

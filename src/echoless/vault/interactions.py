@@ -23,6 +23,7 @@ from echoless.vault import crypto
 from echoless.vault.accounts import new_id
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
+from echoless.vault.keyring import KeyDestroyed
 from echoless.vault.models import Device, Interaction, Member
 
 _LOGGER = logging.getLogger(__name__)
@@ -99,9 +100,13 @@ def record(vault: Vault, member: Member, device_id: str | None, new: NewInteract
     ]
     if not parts:
         return None
-    for _attempt in range(3):
-        member_now = _current_member(vault, member.id)
-        row = _write(vault, member_now, device_id, new, parts, created, choices)
+    for attempt in range(3):
+        # The write checks the member key inside its transaction; re-read only after a rotation.
+        current = member if attempt == 0 else _current_member(vault, member.id)
+        try:
+            row = _write(vault, current, device_id, new, parts, created, choices)
+        except KeyDestroyed:  # the caller's member predates a "delete everything"
+            continue
         if row is not None:
             return row
     raise BadRequest("the member's history was being deleted; try again", code="retry")
