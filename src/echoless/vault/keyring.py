@@ -113,7 +113,7 @@ class Keyring:
                 self._owner_cache.pop(key_id, None)
         with self.db.write() as session:
             count = session.execute(delete(OwnerKey).where(OwnerKey.id.in_(list(key_ids)))).rowcount
-        self.db.compact(("owner_keys", "data_keys"))
+        self.db.compact(("owner_keys",))  # only the small table: flat on PostgreSQL too
         return count
 
     def owner_key_ids(self, owner_id: str) -> list[str]:
@@ -168,14 +168,14 @@ class Keyring:
                     delete(DataKey).where(DataKey.item_id.in_(chunk), DataKey.part.in_(list(parts)))
                 ).rowcount
         if compact:
-            self.db.compact(("owner_keys", "data_keys"))
+            self.db.compact(("data_keys",))
         return count
 
     def destroy_data_keys_under(self, key_ids: Sequence[str]) -> int:
         """Purge step after delete-everything: the wrapped data keys are already useless."""
         with self.db.write() as session:
             count = session.execute(delete(DataKey).where(DataKey.key_id.in_(list(key_ids)))).rowcount
-        self.db.compact(("owner_keys", "data_keys"))
+        self.db.compact(("data_keys",))
         return count
 
     def data_key_item_ids(self) -> set[str]:
