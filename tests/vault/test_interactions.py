@@ -96,19 +96,10 @@ def test_retention_dont_save_keeps_nothing_of_that_part(home: Home) -> None:
 
 
 def test_a_failed_database_write_leaves_no_blob_and_no_key(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken_add(self: object, *_: object, **__: object) -> None:
+    def disk_full(*_: object) -> None:  # fails inside the row's transaction, after the row was inserted
         raise RuntimeError("disk full")
 
-    from sqlalchemy.orm import Session
-
-    original = Session.add
-
-    def add(self: Session, instance: object, *args: object, **kwargs: object) -> None:
-        if isinstance(instance, Interaction):
-            broken_add(self)
-        original(self, instance, *args, **kwargs)
-
-    monkeypatch.setattr(Session, "add", add)
+    monkeypatch.setattr(interactions, "record_hooks", [*interactions.record_hooks, disk_full])
     with pytest.raises(RuntimeError):
         interactions.record(home.vault, home.owner, None, NewInteraction(audio=tone_wav(0.1), audio_type="audio/wav", transcript="x"))
     monkeypatch.undo()

@@ -92,7 +92,7 @@ def contribute(session: Session, vault: Vault, member: Member, row: Interaction,
     if not parts:
         return None
     session.add(sample)
-    lineage.register(session, "sample", sample_id, [row], parts, new_artefact=True)
+    lineage.register(session, "sample", sample_id, [row], parts, first_time=True)
     return sample_id
 
 

@@ -26,10 +26,11 @@ KINDS = ("search", "vocabulary", "sample", "annotation")
 
 def register(
     session: Session, kind: str, artefact_id: str, sources: Iterable[Interaction], parts: Iterable[str],
-    *, new_artefact: bool = False,
+    *, first_time: bool = False,
 ) -> None:
-    """Record that `artefact_id` was derived from `sources`. `new_artefact`: it was made just now, so no
-    earlier registration can exist (skips a lookup per source on the recording path)."""
+    """Record that `artefact_id` was derived from `sources`. `first_time`: the artefact or the sources were
+    made in this transaction, so no earlier registration can exist (skips a lookup per source on the
+    recording path)."""
     assert kind in KINDS
     now = utcnow()
     used = ",".join(sorted(set(parts)))
@@ -37,7 +38,7 @@ def register(
         {"kind": kind, "artefact_id": artefact_id, "source_id": source.id, "member_id": source.member_id,
          "key_id": source.key_id, "parts": used, "created_at": now}
         for source in sources
-        if new_artefact or session.get(Lineage, (kind, artefact_id, source.id)) is None
+        if first_time or session.get(Lineage, (kind, artefact_id, source.id)) is None
     ]
     if rows:
         session.execute(insert(Lineage.__table__), rows)

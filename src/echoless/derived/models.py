@@ -22,8 +22,9 @@ class SearchToken(Base):
     __tablename__ = "search_tokens"
     __table_args__ = (
         Index("ix_search_tokens_item", "item_id"),
-        Index("ix_search_tokens_key", "member_id", "key_id"),
-        {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "keyed tokens of one interaction's text"}},
+        # Forgetting under a member key scans the member's primary-key range: no (member, key) index.
+        {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "keyed tokens of one interaction's text"},
+         "sqlite_with_rowid": False},
     )
     member_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     token: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)  # HMAC-SHA256(search key, prefix)[:16]

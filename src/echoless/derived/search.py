@@ -65,7 +65,7 @@ def index(session: Session, vault: Vault, member: Member, row: Interaction, new:
         {"member_id": row.member_id, "token": token, "created_at": row.created_at, "item_id": row.id, "key_id": row.key_id}
         for token in sorted(set(tokens(key, found)))
     ]
-    lineage.register(session, "search", row.id, [row], ["text"], new_artefact=True)
+    lineage.register(session, "search", row.id, [row], ["text"], first_time=True)
     session.execute(insert(SearchToken.__table__), values)  # Core: no ORM objects for ~40 rows an item
     return len(values)
 

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from echoless.derived import lineage
@@ -99,22 +99,27 @@ def learn(session: Session, vault: Vault, member: Member, row: Interaction, new:
     if not words:
         return 0
     key = _key(vault, row.member_id, row.key_id)
-    for word, part in words:
-        ref = keyed(key, "v|" + word.casefold())
-        entry = session.scalars(
-            select(VocabularyEntry).where(
-                VocabularyEntry.member_id == row.member_id, VocabularyEntry.key_id == row.key_id, VocabularyEntry.ref == ref
+    wanted = {keyed(key, "v|" + word.casefold()): (word, part) for word, part in words}
+    known = dict(
+        session.execute(
+            select(VocabularyEntry.ref, VocabularyEntry.id).where(
+                VocabularyEntry.member_id == row.member_id, VocabularyEntry.key_id == row.key_id,
+                VocabularyEntry.ref.in_(list(wanted)),
             )
-        ).first()
-        if entry is None:
-            entry_id = new_id()
-            entry = VocabularyEntry(
-                id=entry_id, member_id=row.member_id, key_id=row.key_id, ref=ref, created_at=utcnow(),
-                word=crypto.encrypt(key, word.encode(), aad("vocabulary", row.member_id, entry_id, "word")),
-            )
-            session.add(entry)
-            session.flush()
-        lineage.register(session, "vocabulary", entry.id, [row], [part])
+        ).all()
+    )
+    now, entries = utcnow(), []
+    for ref, (word, _part) in wanted.items():
+        if ref not in known:
+            known[ref] = entry_id = new_id()
+            entries.append({
+                "id": entry_id, "member_id": row.member_id, "key_id": row.key_id, "ref": ref, "created_at": now,
+                "word": crypto.encrypt(key, word.encode(), aad("vocabulary", row.member_id, entry_id, "word")),
+            })
+    if entries:
+        session.execute(insert(VocabularyEntry.__table__), entries)
+    for ref, (_word, part) in wanted.items():  # the row is new: no lineage of it can exist yet
+        lineage.register(session, "vocabulary", known[ref], [row], [part], first_time=True)
     return len(words)
 
 

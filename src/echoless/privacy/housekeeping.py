@@ -22,18 +22,15 @@ IN_FLIGHT = timedelta(seconds=60)
 
 
 def reconcile(vault: Vault, *, grace: timedelta = IN_FLIGHT) -> dict[str, int]:
-    """Remove blobs, data keys and member keys that no row refers to (a crash between two writes)."""
+    """Remove blobs (whole or partly written), data keys and member keys that no row refers to (a crash
+    between two writes)."""
     cutoff = utcnow() - grace
     with vault.data.read() as session:
         live_ids = set(session.scalars(select(Interaction.id)))
         pending = session.scalars(select(DeletionJob).where(DeletionJob.state != "purged")).all()
         live_keys = set(session.scalars(select(Member.key_id))) | set(session.scalars(select(Household.id)))
     pending_keys = {k for job in pending for k in job.key_ids}
-    removed = {"blobs": 0, "data_keys": 0, "owner_keys": 0, "temp_files": 0}
-    for path in getattr(vault.blobs, "stray_files", lambda: [])():
-        if path.stat().st_mtime < cutoff.timestamp():
-            path.unlink(missing_ok=True)
-            removed["temp_files"] += 1
+    removed = {"blobs": 0, "data_keys": 0, "owner_keys": 0}
     store_root = getattr(vault.blobs, "root", None)
     for blob_id in list(vault.blobs.list("audio")):
         if blob_id in live_ids:

@@ -1,5 +1,6 @@
-"""Blob stores for encrypted audio. Writes are atomic (temp file, fsync, rename, fsync of the folder):
-a reader sees the whole ciphertext or nothing. The filesystem store is the embedded default."""
+"""Blob stores for encrypted audio. A blob is durable (file and folder synced) before any row names it, so
+no reader ever sees a partial blob; a crash mid-write leaves a file no row names, which the reconciler
+removes. The filesystem store is the embedded default."""
 
 from __future__ import annotations
 
@@ -41,18 +42,20 @@ class FileBlobStore:
 
     def put(self, kind: str, blob_id: str, data: bytes) -> None:
         path = self._path(kind, blob_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{blob_id}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _fsync_dir(path.parent.parent)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            _datasync(fd)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            os.close(fd)
+            path.unlink(missing_ok=True)
             raise
+        os.close(fd)
         _fsync_dir(path.parent)
 
     def get(self, kind: str, blob_id: str) -> bytes:
@@ -99,10 +102,6 @@ class FileBlobStore:
                 for path in sorted(sub.iterdir()):
                     yield path.name
 
-    def stray_files(self) -> Iterator[Path]:
-        """Leftover temp files from a crash mid-write; the reconciler removes them."""
-        yield from self.root.rglob(".*.tmp")
-
 
 def _unlink(path: Path) -> bool:
     try:
@@ -110,6 +109,9 @@ def _unlink(path: Path) -> bool:
     except FileNotFoundError:
         return False
     return True
+
+
+_datasync = getattr(os, "fdatasync", os.fsync)  # the file's bytes and size; its name is the folder's fsync
 
 
 def _fsync_dir(path: Path) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from echoless.content import Content
@@ -29,6 +29,7 @@ from echoless.vault.models import Device, Interaction, Member
 _LOGGER = logging.getLogger(__name__)
 MAX_PAGE = 200
 _IO = ThreadPoolExecutor(max_workers=4, thread_name_prefix="echoless-write")
+_COLUMNS = tuple(Interaction.__table__.columns)
 
 # Called inside the transaction that stores an interaction, with the plaintext it was stored from
 # (derived stores: search index, vocabulary, corpus): what they derive commits with the row, in one
@@ -144,23 +145,23 @@ def _write(
         sealed_audio = crypto.encrypt(keys.keys["audio"], new.audio, _aad(member.id, item_id, "audio"))
         row.audio_type = new.audio_type or "application/octet-stream"
         row.audio_size = len(new.audio)
-    # The blob and the keys are two durable writes to different stores: do them at once.
+    # The blob and the keys are durable writes to two other stores: they run while this thread fills
+    # the row's transaction, which commits only once both are on disk (a row never points at nothing).
     pending = {"keys": _IO.submit(vault.keyring.store_part_keys, item_id, member.key_id, keys)}
     if "audio" in keys.keys:
         pending["blob"] = _IO.submit(vault.blobs.put, "audio", item_id, sealed_audio)
-    done = {name for name, future in pending.items() if future.exception() is None}
     try:
-        for future in pending.values():
-            future.result()
         with vault.data.write() as session:
             current = session.get(Member, member.id)
             if current is None or current.key_id != member.key_id:
                 raise _KeyRotated()
-            session.add(row)
-            session.flush()
+            session.execute(insert(Interaction.__table__).values({c.key: getattr(row, c.key) for c in _COLUMNS}))
             for hook in record_hooks:
                 hook(session, vault, member, row, new)
+            for future in pending.values():
+                future.result()
     except BaseException as exc:
+        done = {name for name, future in pending.items() if future.exception() is None}
         if "blob" in done:
             vault.blobs.delete("audio", item_id)
         if "keys" in done:

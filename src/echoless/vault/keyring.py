@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import LargeBinary, String, delete, select
+from sqlalchemy import LargeBinary, String, delete, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from echoless.errors import VaultError
@@ -129,11 +129,12 @@ class Keyring:
 
     def store_part_keys(self, item_id: str, key_id: str, part_keys: PartKeys) -> None:
         now = utcnow()
+        rows = [
+            {"item_id": item_id, "part": part, "key_id": key_id, "wrapped": wrapped, "created_at": now}
+            for part, wrapped in part_keys.wrapped.items()
+        ]
         with self.db.write() as session:
-            session.add_all(
-                DataKey(item_id=item_id, part=part, key_id=key_id, wrapped=wrapped, created_at=now)
-                for part, wrapped in part_keys.wrapped.items()
-            )
+            session.execute(insert(DataKey.__table__), rows)  # Core: the recording path's second store
 
     def part_keys(self, owner_id: str, key_id: str, item_id: str) -> dict[str, bytes]:
         owner = self.owner_key(owner_id, key_id)
