@@ -75,7 +75,7 @@ def test_seeded_defects_of_each_kind_are_reported(home: Home) -> None:
     assert ("search_tokens", "orphan-derived", doomed) in found  # the hooks did not run: its tokens stayed
     assert not [f for f in found if f[2] in (kept, sample, note)], found
     # Walking the lineage of the missed deletion again clears what it can reach
-    lineage.forget(v, job)
+    lineage.forget(v, [job])
     after = _findings(home)
     assert ("search_tokens", "orphan-derived", doomed) not in after
     assert ("corpus_samples", "orphan-derived", orphan_sample) not in after

@@ -75,8 +75,8 @@ def test_deleting_an_item_removes_its_tokens(home: Home) -> None:
 def test_retention_of_the_text_removes_the_tokens(home: Home) -> None:
     v, me = home.vault, home.owner
     item = say(v, me, "call Siobhan", action={"intent": None})
-    job = deletion.expire_parts(v, me.id, [item], ["text"])
-    deletion.purge(v, job.id)
+    (job,) = deletion.expire(v, [(me.id, [item], ["text"])])
+    assert job.state == "purged"
     assert _tokens_of(home, item) == 0
     assert _ids(home, me, "siobhan") == []
 

@@ -111,7 +111,7 @@ def test_every_kind_of_deletion_follows_the_data(skill_home: Home) -> None:
         )
         # retention
         d, _ = say(home, member, "tell me a joke about cats")
-        deletion.purge(vault, deletion.expire_items(vault, member, [d]).id)
+        deletion.expire(vault, [(member.id, [d], ["audio", "text", "action"])])
         deliver_until(home, lambda: len(skill.forgets()) == 2)
         assert skill.forgets()[1].json()["scope"] == "interactions"
         # everything: the pseudonym is resolved before the member key dies, then it is gone for good

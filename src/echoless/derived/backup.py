@@ -200,10 +200,10 @@ def replay_journal(vault: Vault) -> int:
             with vault.data.read() as session:
                 present = list(session.scalars(select(Interaction.id).where(Interaction.id.in_(job.item_ids))))
             if present:
-                deletion._purge_parts(vault, present, list(job.parts))
+                deletion._purge_parts(vault, [DeletionJob(id=job.id, item_ids=present, parts=list(job.parts))])
         else:
-            deletion._purge_rows(vault, list(job.item_ids))
-        lineage.forget(vault, job)
+            deletion._purge_rows(vault, [job])
+        lineage.forget(vault, [job])
     return len(jobs)
 
 
@@ -231,8 +231,9 @@ def _purge_undecryptable(vault: Vault, done: Restored) -> None:
         rows = set(session.scalars(select(Interaction.id)))
     dead = sorted(rows - keyed)
     if dead:
-        deletion._purge_rows(vault, dead)
-        lineage.forget(vault, DeletionJob(id="restore", member_id="", item_ids=dead, key_ids=[], parts=list(PARTS)))
+        restore = DeletionJob(id="restore", member_id="", item_ids=dead, key_ids=[], parts=list(PARTS))
+        deletion._purge_rows(vault, [restore])
+        lineage.forget(vault, [restore])
     done.undecryptable_purged = len(dead)
     stray = sorted(keyed - rows)
     if stray:

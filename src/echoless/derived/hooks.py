@@ -15,14 +15,13 @@ from echoless.vault.models import DeletionJob
 DERIVED_TABLES = ("search_tokens", "derived_lineage", "vocabulary_entries", "corpus_samples", "corpus_annotations")
 
 
-def _forget_on_shred(vault: Vault, job: DeletionJob) -> None:
-    if job.key_ids:  # delete everything: all derived data is keyed under the key being destroyed; purge removes it
-        return
-    lineage.forget(vault, job)
+def _forget_on_shred(vault: Vault, jobs: list[DeletionJob]) -> None:
+    # Delete everything: all derived data is keyed under the key being destroyed; purge removes it.
+    lineage.forget(vault, [job for job in jobs if not job.key_ids])
 
 
-def _forget_on_purge(vault: Vault, job: DeletionJob) -> None:
-    lineage.forget(vault, job)  # again: a resumed job, or an artefact written while the job ran
+def _forget_on_purge(vault: Vault, jobs: list[DeletionJob]) -> None:
+    lineage.forget(vault, jobs)  # again: a resumed job, or an artefact written while the job ran
     vault.data.compact(DERIVED_TABLES)
 
 

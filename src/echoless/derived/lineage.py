@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from echoless.derived.models import CorpusAnnotation, CorpusSample, Lineage, SearchToken, VocabularyEntry
@@ -61,19 +61,23 @@ class Forgotten:
         return {"search_items": self.search_items, "words": self.words, "samples": self.samples, "annotations": self.annotations}
 
 
-def forget(vault: Vault, job: DeletionJob) -> Forgotten:
-    """Remove whatever was derived from what the job deletes. Safe to run any number of times."""
+def forget(vault: Vault, jobs: list[DeletionJob]) -> Forgotten:
+    """Remove whatever was derived from what the jobs delete, in one transaction. Safe to run any number
+    of times."""
     done = Forgotten()
+    if not jobs:
+        return done
     with vault.data.write() as session:
-        if job.key_ids:
-            _forget_under_keys(session, job.member_id, list(job.key_ids), done)
-        else:
-            partial = set(job.parts) != set(PARTS)
-            ids = list(job.item_ids)
-            for start in range(0, len(ids), BATCH):
-                _forget_sources(session, ids[start : start + BATCH], set(job.parts) if partial else None, done)
+        for job in jobs:
+            if job.key_ids:
+                _forget_under_keys(session, job.member_id, list(job.key_ids), done)
+            else:
+                partial = set(job.parts) != set(PARTS)
+                ids = list(job.item_ids)
+                for start in range(0, len(ids), BATCH):
+                    _forget_sources(session, ids[start : start + BATCH], set(job.parts) if partial else None, done)
     if any(done.as_counts().values()):
-        _LOGGER.info("derived data forgotten for deletion %s: %s", job.id, done.as_counts())
+        _LOGGER.info("derived data forgotten for %d deletion(s): %s", len(jobs), done.as_counts())
     return done
 
 
@@ -93,7 +97,8 @@ def _forget_under_keys(session: Session, member_id: str, key_ids: list[str], don
 
 
 def _forget_sources(session: Session, ids: list[str], parts: set[str] | None, done: Forgotten) -> None:
-    rows = session.scalars(select(Lineage).where(Lineage.source_id.in_(ids))).all()
+    table = Lineage.__table__
+    rows = session.execute(select(table.c.kind, table.c.artefact_id, table.c.source_id, table.c.parts).where(table.c.source_id.in_(ids))).all()
     if parts is not None:  # retention took some parts: only what was derived from those parts goes
         rows = [r for r in rows if set(r.parts.split(",")) & parts]
     if not rows:
@@ -101,8 +106,12 @@ def _forget_sources(session: Session, ids: list[str], parts: set[str] | None, do
     touched: dict[str, set[str]] = {kind: set() for kind in KINDS}
     for row in rows:
         touched[row.kind].add(row.artefact_id)
-        session.delete(row)
-    session.flush()
+    session.execute(
+        table.delete().where(
+            table.c.kind == bindparam("k"), table.c.artefact_id == bindparam("a"), table.c.source_id == bindparam("s")
+        ),
+        [{"k": r.kind, "a": r.artefact_id, "s": r.source_id} for r in rows],
+    )
     if touched["search"]:
         gone = list(touched["search"])
         session.execute(delete(SearchToken).where(SearchToken.item_id.in_(gone)))

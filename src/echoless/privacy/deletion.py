@@ -22,24 +22,37 @@ from echoless.vault.models import DeletionJob, Interaction, Member
 _LOGGER = logging.getLogger(__name__)
 BATCH = 1000
 
-# Called before a job's keys are destroyed (anything that still needs the keys, e.g. to name a
-# pseudonym to a third party, journals its work here), and after a job is purged (receipts, derived
-# stores). Each must be idempotent: a resumed job calls them again.
-JobHook = Callable[[Vault, DeletionJob], None]
+# Called with the jobs of one pass (one job, or a retention sweep's many) before their keys are destroyed
+# (anything that still needs the keys, e.g. to name a pseudonym to a third party, journals its work
+# here), and after they are purged (receipts, derived stores). Each must be idempotent: a resumed job
+# calls them again.
+JobHook = Callable[[Vault, list[DeletionJob]], None]
 shred_hooks: list[JobHook] = []
 purge_hooks: list[JobHook] = []
 
 
-def _start(vault: Vault, job: DeletionJob, hide: Callable[[object], None] | None = None) -> DeletionJob:
+def _start(vault: Vault, jobs: list[DeletionJob], hide: Callable[[object], None] | None = None) -> list[DeletionJob]:
+    """Journal the jobs (and hide what they delete) in one transaction."""
     with vault.data.write() as session:
-        session.add(job)
-        audit.append_in(
-            session, audit.DELETION_REQUESTED, subject=job.id,
-            counts={"items": len(job.item_ids), "member_keys": len(job.key_ids)}, at=job.requested_at,
-        )
+        for job in jobs:
+            session.add(job)
+            audit.append_in(
+                session, audit.DELETION_REQUESTED, subject=job.id,
+                counts={"items": len(job.item_ids), "member_keys": len(job.key_ids)}, at=job.requested_at,
+            )
         if hide is not None:
             hide(session)
-    return job
+    return jobs
+
+
+def _hide_items(ids: list[str], now: datetime) -> Callable[[object], None]:
+    def hide(session: object) -> None:
+        for start in range(0, len(ids), BATCH):
+            session.execute(  # type: ignore[attr-defined]
+                update(Interaction).where(Interaction.id.in_(ids[start : start + BATCH])).values(deleted_at=now)
+            )
+
+    return hide
 
 
 def delete_items(vault: Vault, member: Member, item_ids: Sequence[str]) -> DeletionJob:
@@ -88,15 +101,8 @@ def _shred_items(vault: Vault, member: Member, ids: list[str], *, scope: str, de
         id=new_id(), member_id=member.id, scope=scope, scope_detail=detail, item_ids=ids, key_ids=[],
         parts=list(PARTS), state="requested", counts={}, requested_at=now,
     )
-
-    def hide(session: object) -> None:
-        for start in range(0, len(ids), BATCH):
-            session.execute(  # type: ignore[attr-defined]
-                update(Interaction).where(Interaction.id.in_(ids[start : start + BATCH])).values(deleted_at=now)
-            )
-
-    _start(vault, job, hide)
-    return _shred(vault, job)
+    _start(vault, [job], _hide_items(ids, now))
+    return _shred(vault, [job])[0]
 
 
 def delete_all(vault: Vault, member: Member) -> DeletionJob:
@@ -113,44 +119,54 @@ def delete_all(vault: Vault, member: Member) -> DeletionJob:
         row = session.get(Member, member.id)  # type: ignore[attr-defined]
         row.key_id = new_key_id
 
-    _start(vault, job, rotate)
-    return _shred(vault, job)
+    _start(vault, [job], rotate)
+    return _shred(vault, [job])[0]
 
 
-def expire_items(vault: Vault, member: Member, item_ids: list[str]) -> DeletionJob:
-    """Retention: every kept part of these items is due, so the whole item goes."""
-    return _shred_items(vault, member, item_ids, scope="retention", detail={"parts": list(PARTS)})
+def expire(vault: Vault, due: Sequence[tuple[str, list[str], list[str]]]) -> list[DeletionJob]:
+    """Retention: for each (member id, item ids, parts) a job of its own (and so a receipt of its own),
+    journalled, shredded and purged together: one transaction per step for the whole sweep, not per member.
+    When `parts` are all the parts, the whole items go (and are hidden at once)."""
+    now = utcnow()
+    jobs = [
+        DeletionJob(
+            id=new_id(), member_id=member_id, scope="retention", scope_detail={"parts": list(parts)}, item_ids=ids,
+            key_ids=[], parts=list(parts), state="requested", counts={}, requested_at=now,
+        )
+        for member_id, ids, parts in due
+        if ids
+    ]
+    if not jobs:
+        return []
+    whole = [item for job in jobs if set(job.parts) == set(PARTS) for item in job.item_ids]
+    _start(vault, jobs, _hide_items(whole, now))
+    return _purge(vault, _shred(vault, jobs))
 
 
-def expire_parts(vault: Vault, member_id: str, item_ids: list[str], parts: list[str]) -> DeletionJob:
-    """Retention: destroy the keys of some parts of some items (whole items when every part expired)."""
-    job = DeletionJob(
-        id=new_id(), member_id=member_id, scope="retention", scope_detail={"parts": parts}, item_ids=item_ids,
-        key_ids=[], parts=parts, state="requested", counts={}, requested_at=utcnow(),
-    )
-    _start(vault, job)
-    return _shred(vault, job)
-
-
-def _shred(vault: Vault, job: DeletionJob) -> DeletionJob:
+def _shred(vault: Vault, jobs: list[DeletionJob]) -> list[DeletionJob]:
     for hook in shred_hooks:
-        hook(vault, job)
-    if job.key_ids:
-        destroyed = vault.keyring.destroy_owner_keys(job.key_ids)
-        counts = {"member_keys_destroyed": destroyed}
-    else:
-        destroyed = vault.keyring.destroy_data_keys(job.item_ids, job.parts)
-        counts = {"data_keys_destroyed": destroyed}
+        hook(vault, jobs)
+    counts: dict[str, dict[str, int]] = {}
+    owner_jobs = [job for job in jobs if job.key_ids]
+    for job in owner_jobs:
+        counts[job.id] = {"member_keys_destroyed": vault.keyring.destroy_owner_keys(job.key_ids)}
+    item_jobs = [job for job in jobs if not job.key_ids]
+    if item_jobs:
+        destroyed = vault.keyring.destroy_data_keys_of([(job.item_ids, job.parts) for job in item_jobs])
+        counts.update({job.id: {"data_keys_destroyed": n} for job, n in zip(item_jobs, destroyed)})
+    done = []
     with vault.data.write() as session:
-        row = session.get(DeletionJob, job.id)
-        if row.state == "requested":
-            row.state = "shredded"
-            row.shredded_at = utcnow()
-            row.counts = {**row.counts, **counts}
-            audit.append_in(session, audit.DELETION_SHREDDED, subject=row.id, counts=counts, at=row.shredded_at)
-        job = row
-    _LOGGER.info("deletion %s shredded scope=%s", job.id, job.scope)
-    return job
+        for job in jobs:
+            row = session.get(DeletionJob, job.id)
+            if row.state == "requested":
+                row.state = "shredded"
+                row.shredded_at = utcnow()
+                row.counts = {**row.counts, **counts[job.id]}
+                audit.append_in(session, audit.DELETION_SHREDDED, subject=row.id, counts=counts[job.id], at=row.shredded_at)
+            done.append(row)
+    for job in done:
+        _LOGGER.info("deletion %s shredded scope=%s", job.id, job.scope)
+    return done
 
 
 def purge(vault: Vault, job_id: str) -> DeletionJob:
@@ -159,57 +175,76 @@ def purge(vault: Vault, job_id: str) -> DeletionJob:
         job = session.get(DeletionJob, job_id)
     if job is None:
         raise NotFound("no such deletion")
-    if job.state == "requested":
-        job = _shred(vault, job)
-    if job.state == "purged":
-        return job
-    if job.key_ids:
-        counts = _purge_under_keys(vault, job)
-    elif set(job.parts) != set(PARTS):
-        counts = _purge_parts(vault, job.item_ids, job.parts)
-    else:
-        counts = _purge_rows(vault, job.item_ids)
+    return _purge(vault, [job])[0]
+
+
+def _purge(vault: Vault, jobs: list[DeletionJob]) -> list[DeletionJob]:
+    requested = [job for job in jobs if job.state == "requested"]
+    if requested:
+        shredded = {job.id: job for job in _shred(vault, requested)}
+        jobs = [shredded.get(job.id, job) for job in jobs]
+    todo = [job for job in jobs if job.state != "purged"]
+    if not todo:
+        return jobs
+    counts = {job.id: _purge_under_keys(vault, job) for job in todo if job.key_ids}
+    counts.update(_purge_parts(vault, [job for job in todo if not job.key_ids and set(job.parts) != set(PARTS)]))
+    counts.update(_purge_rows(vault, [job for job in todo if not job.key_ids and set(job.parts) == set(PARTS)]))
     vault.data.compact(("interactions", "deletion_jobs"))
+    purged = {}
     with vault.data.write() as session:
-        row = session.get(DeletionJob, job.id)
-        row.state = "purged"
-        row.purged_at = utcnow()
-        row.counts = {**row.counts, **counts}
-        audit.append_in(session, audit.DELETION_PURGED, subject=row.id, counts=counts, at=row.purged_at)
-        job = row
+        for job in todo:
+            row = session.get(DeletionJob, job.id)
+            row.state = "purged"
+            row.purged_at = utcnow()
+            row.counts = {**row.counts, **counts[job.id]}
+            audit.append_in(session, audit.DELETION_PURGED, subject=row.id, counts=counts[job.id], at=row.purged_at)
+            purged[row.id] = row
     for hook in purge_hooks:
-        hook(vault, job)
-    _LOGGER.info("deletion %s purged", job.id)
-    return job
+        hook(vault, list(purged.values()))
+    for job in purged.values():
+        _LOGGER.info("deletion %s purged", job.id)
+    return [purged.get(job.id, job) for job in jobs]
 
 
-def _purge_rows(vault: Vault, ids: list[str]) -> dict[str, int]:
-    blobs = rows = 0
-    for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        blobs += vault.blobs.delete_many("audio", chunk)
-        with vault.data.write() as session:
-            rows += session.execute(delete(Interaction).where(Interaction.id.in_(chunk))).rowcount
-    leftover = vault.keyring.destroy_data_keys(ids, compact=False)
-    return {"interactions": rows, "audio_blobs": blobs, "stray_keys": leftover}
-
-
-def _purge_parts(vault: Vault, ids: list[str], parts: list[str]) -> dict[str, int]:
-    values: dict[str, object] = {}
-    if "audio" in parts:
-        values.update(audio_type=None, audio_size=None)
-    if "text" in parts:
-        values.update(transcript=None, response=None)
-    if "action" in parts:
-        values.update(action=None)
-    blobs = 0
-    for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        if "audio" in parts:
-            blobs += vault.blobs.delete_many("audio", chunk)
-        with vault.data.write() as session:
-            session.execute(update(Interaction).where(Interaction.id.in_(chunk)).values(**values))
-    return {"parts_cleared": len(ids), "audio_blobs": blobs}
+def _purge_rows(vault: Vault, jobs: list[DeletionJob]) -> dict[str, dict[str, int]]:
+    """Whole items: blobs, rows and any key left, for several jobs at once (one transaction per store)."""
+    if not jobs:
+        return {}
+    ids = [item for job in jobs for item in job.item_ids]
+    blobs = vault.blobs.delete_many("audio", ids)
+    counts = {}
+    with vault.data.write() as session:
+        for job in jobs:
+            rows = 0
+            for start in range(0, len(job.item_ids), BATCH):
+                chunk = job.item_ids[start : start + BATCH]
+                rows += session.execute(delete(Interaction).where(Interaction.id.in_(chunk))).rowcount
+            counts[job.id] = {"interactions": rows}
+    leftover = vault.keyring.destroy_data_keys_of([(job.item_ids, PARTS) for job in jobs], compact=False)
+    for job, stray in zip(jobs, leftover):
+        counts[job.id].update(audio_blobs=len(blobs.intersection(job.item_ids)), stray_keys=stray)
+    return counts
+def _purge_parts(vault: Vault, jobs: list[DeletionJob]) -> dict[str, dict[str, int]]:
+    """Some parts of items (retention): clear those columns and blobs, for several jobs at once."""
+    if not jobs:
+        return {}
+    audio_ids = [item for job in jobs if "audio" in job.parts for item in job.item_ids]
+    blobs = vault.blobs.delete_many("audio", audio_ids)
+    counts = {}
+    with vault.data.write() as session:
+        for job in jobs:
+            values: dict[str, object] = {}
+            if "audio" in job.parts:
+                values.update(audio_type=None, audio_size=None)
+            if "text" in job.parts:
+                values.update(transcript=None, response=None)
+            if "action" in job.parts:
+                values.update(action=None)
+            for start in range(0, len(job.item_ids), BATCH):
+                chunk = job.item_ids[start : start + BATCH]
+                session.execute(update(Interaction).where(Interaction.id.in_(chunk)).values(**values))
+            counts[job.id] = {"parts_cleared": len(job.item_ids), "audio_blobs": len(blobs.intersection(job.item_ids))}
+    return counts
 
 
 def _purge_under_keys(vault: Vault, job: DeletionJob) -> dict[str, int]:
@@ -225,7 +260,7 @@ def _purge_under_keys(vault: Vault, job: DeletionJob) -> dict[str, int]:
             )
         if not ids:
             break
-        blobs += vault.blobs.delete_many("audio", ids)
+        blobs += len(vault.blobs.delete_many("audio", ids))
         with vault.data.write() as session:
             rows += session.execute(delete(Interaction).where(Interaction.id.in_(ids))).rowcount
     keys = vault.keyring.destroy_data_keys_under(job.key_ids)

@@ -117,8 +117,9 @@ def canonical_with_signature(doc: dict[str, Any]) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _on_purge(vault: Vault, job: DeletionJob) -> None:
-    issue(vault, job)
+def _on_purge(vault: Vault, jobs: list[DeletionJob]) -> None:
+    for job in jobs:
+        issue(vault, job)
 
 
 def issue_missing(vault: Vault) -> int:

@@ -16,6 +16,7 @@ from echoless.vault.instance import Vault
 from echoless.vault.models import Interaction, Member
 
 _LOGGER = logging.getLogger(__name__)
+BATCH = 5000  # items per pass: big enough to share the commits, small enough not to hold the writer long
 
 
 def _present(part: str):  # type: ignore[no-untyped-def]
@@ -30,7 +31,8 @@ def expire_due(vault: Vault, now: datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
     with vault.data.read() as session:
         members = session.scalars(select(Member)).all()
-    whole = partial = 0
+    whole = partial = batched = 0
+    due: list[tuple[str, list[str], list[str]]] = []  # one deletion job each, run together by the thousands
     for member in members:
         choices = retention.retention_of(member.settings)
         expired: dict[str, set[str]] = {}
@@ -62,12 +64,15 @@ def expire_due(vault: Vault, now: datetime | None = None) -> dict[str, int]:
             by_parts.setdefault(key, []).append(item_id)
         for parts, ids in by_parts.items():
             if set(parts) == set(RETENTION_PARTS):
-                job = deletion.expire_items(vault, member, ids)
                 whole += len(ids)
             else:
-                job = deletion.expire_parts(vault, member.id, ids, list(parts))
                 partial += len(ids)
-            deletion.purge(vault, job.id)
+            due.append((member.id, ids, list(parts)))
+            batched += len(ids)
+        if batched >= BATCH:
+            deletion.expire(vault, due)
+            due, batched = [], 0
+    deletion.expire(vault, due)
     if whole or partial:
         _LOGGER.info("retention sweep: %d items and %d partial items expired", whole, partial)
     return {"expired_items": whole, "expired_parts": partial}

@@ -13,7 +13,7 @@ from typing import Protocol
 from echoless.vault.rules import DeletionRule
 
 # Every kind of blob declares how it dies (PRIVACY_MODEL §3.8).
-UNLINK_THREADS = 8
+_UNLINKERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="echoless-unlink")  # the filesystem is the limit
 BLOB_KINDS: dict[str, DeletionRule] = {
     "audio": DeletionRule.INTERACTION_PART,
 }
@@ -23,7 +23,7 @@ class BlobStore(Protocol):
     def put(self, kind: str, blob_id: str, data: bytes) -> None: ...
     def get(self, kind: str, blob_id: str) -> bytes: ...
     def delete(self, kind: str, blob_id: str) -> bool: ...
-    def delete_many(self, kind: str, blob_ids: Sequence[str]) -> int: ...
+    def delete_many(self, kind: str, blob_ids: Sequence[str]) -> set[str]: ...
     def exists(self, kind: str, blob_id: str) -> bool: ...
     def list(self, kind: str) -> Iterator[str]: ...
     def sync(self) -> None: ...
@@ -72,13 +72,13 @@ class FileBlobStore:
             return False
         return True
 
-    def delete_many(self, kind: str, blob_ids: Sequence[str]) -> int:
-        """Delete durably: unlink in parallel (the filesystem is the limit), then one fsync per folder."""
+    def delete_many(self, kind: str, blob_ids: Sequence[str]) -> set[str]:
+        """Delete durably: unlink in parallel (the filesystem is the limit), then one fsync per folder.
+        Returns the ids whose blob was there."""
         paths = [self._path(kind, blob_id) for blob_id in blob_ids]
         if not paths:
-            return 0
-        with ThreadPoolExecutor(max_workers=UNLINK_THREADS) as pool:
-            removed = sum(pool.map(_unlink, paths))
+            return set()
+        removed = {blob_id for blob_id, gone in zip(blob_ids, _UNLINKERS.map(_unlink, paths)) if gone}
         for folder in {p.parent for p in paths}:
             if folder.is_dir():
                 _fsync_dir(folder)

@@ -161,16 +161,24 @@ class Keyring:
         return found
 
     def destroy_data_keys(self, item_ids: Sequence[str], parts: Sequence[str] = PARTS, *, compact: bool = True) -> int:
-        count = 0
+        return self.destroy_data_keys_of([(item_ids, parts)], compact=compact)[0]
+
+    def destroy_data_keys_of(self, groups: Sequence[tuple[Sequence[str], Sequence[str]]], *, compact: bool = True) -> list[int]:
+        """Shred the keys of several (items, parts) groups in one transaction (and one compaction);
+        returns how many keys each group lost."""
+        counts = []
         with self.db.write() as session:
-            for start in range(0, len(item_ids), 500):
-                chunk = list(item_ids[start : start + 500])
-                count += session.execute(
-                    delete(DataKey).where(DataKey.item_id.in_(chunk), DataKey.part.in_(list(parts)))
-                ).rowcount
+            for item_ids, parts in groups:
+                count = 0
+                for start in range(0, len(item_ids), 500):
+                    chunk = list(item_ids[start : start + 500])
+                    count += session.execute(
+                        delete(DataKey).where(DataKey.item_id.in_(chunk), DataKey.part.in_(list(parts)))
+                    ).rowcount
+                counts.append(count)
         if compact:
             self.db.compact(("data_keys",))
-        return count
+        return counts
 
     def destroy_data_keys_under(self, key_ids: Sequence[str]) -> int:
         """Purge step after delete-everything: the wrapped data keys are already useless."""
