@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from echoless.derived import search
 from echoless.derived.models import Lineage, SearchToken
@@ -154,6 +154,10 @@ def settle(vault: Vault) -> None:
     been running would be; otherwise the first shred pays for folding the whole bulk load."""
     vault.data.compact()
     vault.keyring.db.compact()
+    for db in (vault.data, vault.keyring.db):
+        if not db.is_sqlite:  # planner statistics, as autovacuum keeps them on a running server
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("ANALYZE"))
 
 
 def verify(vault: Vault, member: Member, expected: int) -> None:
