@@ -64,25 +64,18 @@ def test_back_up_delete_restore_nothing_deleted_comes_back(home: Home, tmp_path)
     assert report.scanned["backups"] >= outside.stat().st_size
 
 
-def test_the_verifier_reports_a_backup_that_could_resurrect(home: Home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_verifier_reports_a_backup_that_could_resurrect(home: Home, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     v, me = home.vault, home.owner
     gone = say(v, me, "call Siobhan")
     path = tmp_path / "b.echoless-backup"
     backup.make(v, path)
     # A deletion whose keys were not destroyed (a defect): the backup's copy is decryptable
-    deletion.shred_hooks.append(_keep_keys)
-    try:
+    with monkeypatch.context() as defect:
+        defect.setattr(v.keyring, "destroy_data_keys_of", lambda groups, **_: [0 for _ in groups])
         job = deletion.delete_items(v, me, [gone])
-    finally:
-        deletion.shred_hooks.remove(_keep_keys)
     kinds = {(f.store, f.kind, f.ref) for f in verifier.verify(v, backups=[path]).findings}
     assert ("backups", "deleted-residue", gone) in kinds
     deletion.purge(v, job.id)
-
-
-def _keep_keys(vault, jobs) -> None:  # type: ignore[no-untyped-def]
-    for job in jobs:
-        job.item_ids = []  # so _shred destroys nothing
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(home: Home, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,8 @@ module installs the hooks once (api/app.py and cli/app.py import it)."""
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from echoless.derived import corpus, lineage, search, stats, vocabulary
 from echoless.pipeline import run as pipeline
 from echoless.privacy import deletion, voice
@@ -15,9 +17,9 @@ from echoless.vault.models import DeletionJob
 DERIVED_TABLES = ("search_tokens", "derived_lineage", "vocabulary_entries", "corpus_samples", "corpus_annotations")
 
 
-def _forget_on_shred(vault: Vault, jobs: list[DeletionJob]) -> None:
+def _forget_on_shred(session: Session, vault: Vault, jobs: list[DeletionJob]) -> None:
     # Delete everything: all derived data is keyed under the key being destroyed; purge removes it.
-    lineage.forget(vault, [job for job in jobs if not job.key_ids])
+    lineage.forget_in(session, [job for job in jobs if not job.key_ids])
 
 
 def _forget_on_purge(vault: Vault, jobs: list[DeletionJob]) -> None:

@@ -64,18 +64,23 @@ class Forgotten:
 def forget(vault: Vault, jobs: list[DeletionJob]) -> Forgotten:
     """Remove whatever was derived from what the jobs delete, in one transaction. Safe to run any number
     of times."""
-    done = Forgotten()
     if not jobs:
-        return done
+        return Forgotten()
     with vault.data.write() as session:
-        for job in jobs:
-            if job.key_ids:
-                _forget_under_keys(session, job.member_id, list(job.key_ids), done)
-            else:
-                partial = set(job.parts) != set(PARTS)
-                ids = list(job.item_ids)
-                for start in range(0, len(ids), BATCH):
-                    _forget_sources(session, ids[start : start + BATCH], set(job.parts) if partial else None, done)
+        return forget_in(session, jobs)
+
+
+def forget_in(session: Session, jobs: list[DeletionJob]) -> Forgotten:
+    """`forget` inside the caller's transaction (the deletion journal's, at shred time)."""
+    done = Forgotten()
+    for job in jobs:
+        if job.key_ids:
+            _forget_under_keys(session, job.member_id, list(job.key_ids), done)
+        else:
+            partial = set(job.parts) != set(PARTS)
+            ids = list(job.item_ids)
+            for start in range(0, len(ids), BATCH):
+                _forget_sources(session, ids[start : start + BATCH], set(job.parts) if partial else None, done)
     if any(done.as_counts().values()):
         _LOGGER.info("derived data forgotten for %d deletion(s): %s", len(jobs), done.as_counts())
     return done

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from echoless.errors import BadRequest, NotFound
 from echoless.privacy import audit
@@ -22,17 +23,19 @@ from echoless.vault.models import DeletionJob, Interaction, Member
 _LOGGER = logging.getLogger(__name__)
 BATCH = 1000
 
-# Called with the jobs of one pass (one job, or a retention sweep's many) before their keys are destroyed
-# (anything that still needs the keys, e.g. to name a pseudonym to a third party, journals its work
-# here), and after they are purged (receipts, derived stores). Each must be idempotent: a resumed job
-# calls them again.
+# Called with the jobs of one pass (one job, or a retention sweep's many). Shred hooks run inside the
+# transaction that journals the jobs, before any key is destroyed: whatever still needs the keys (naming
+# a pseudonym to a third party, forgetting derived data) commits with the journal, in one durable write.
+# Purge hooks run after the jobs are purged (receipts, derived stores). Each must be idempotent: a
+# resumed job calls them again.
+ShredHook = Callable[[Session, Vault, list[DeletionJob]], None]
 JobHook = Callable[[Vault, list[DeletionJob]], None]
-shred_hooks: list[JobHook] = []
+shred_hooks: list[ShredHook] = []
 purge_hooks: list[JobHook] = []
 
 
-def _start(vault: Vault, jobs: list[DeletionJob], hide: Callable[[object], None] | None = None) -> list[DeletionJob]:
-    """Journal the jobs (and hide what they delete) in one transaction."""
+def _start(vault: Vault, jobs: list[DeletionJob], hide: Callable[[Session], None] | None = None) -> list[DeletionJob]:
+    """Journal the jobs, hide what they delete and run the shred hooks, in one transaction."""
     with vault.data.write() as session:
         for job in jobs:
             session.add(job)
@@ -42,13 +45,16 @@ def _start(vault: Vault, jobs: list[DeletionJob], hide: Callable[[object], None]
             )
         if hide is not None:
             hide(session)
+        session.flush()
+        for hook in shred_hooks:
+            hook(session, vault, jobs)
     return jobs
 
 
-def _hide_items(ids: list[str], now: datetime) -> Callable[[object], None]:
-    def hide(session: object) -> None:
+def _hide_items(ids: list[str], now: datetime) -> Callable[[Session], None]:
+    def hide(session: Session) -> None:
         for start in range(0, len(ids), BATCH):
-            session.execute(  # type: ignore[attr-defined]
+            session.execute(
                 update(Interaction).where(Interaction.id.in_(ids[start : start + BATCH])).values(deleted_at=now)
             )
 
@@ -115,8 +121,8 @@ def delete_all(vault: Vault, member: Member) -> DeletionJob:
         parts=list(PARTS), state="requested", counts={}, requested_at=utcnow(),
     )
 
-    def rotate(session: object) -> None:
-        row = session.get(Member, member.id)  # type: ignore[attr-defined]
+    def rotate(session: Session) -> None:
+        row = session.get(Member, member.id)
         row.key_id = new_key_id
 
     _start(vault, [job], rotate)
@@ -143,9 +149,13 @@ def expire(vault: Vault, due: Sequence[tuple[str, list[str], list[str]]]) -> lis
     return _purge(vault, _shred(vault, jobs))
 
 
-def _shred(vault: Vault, jobs: list[DeletionJob]) -> list[DeletionJob]:
-    for hook in shred_hooks:
-        hook(vault, jobs)
+def _shred(vault: Vault, jobs: list[DeletionJob], *, resumed: bool = False) -> list[DeletionJob]:
+    """Destroy the jobs' keys and record it. `resumed`: a crash came after the journal, so the shred
+    hooks run again (they are idempotent) before the keys go."""
+    if resumed:
+        with vault.data.write() as session:
+            for hook in shred_hooks:
+                hook(session, vault, jobs)
     counts: dict[str, dict[str, int]] = {}
     owner_jobs = [job for job in jobs if job.key_ids]
     for job in owner_jobs:
@@ -181,7 +191,7 @@ def purge(vault: Vault, job_id: str) -> DeletionJob:
 def _purge(vault: Vault, jobs: list[DeletionJob]) -> list[DeletionJob]:
     requested = [job for job in jobs if job.state == "requested"]
     if requested:
-        shredded = {job.id: job for job in _shred(vault, requested)}
+        shredded = {job.id: job for job in _shred(vault, requested, resumed=True)}
         jobs = [shredded.get(job.id, job) for job in jobs]
     todo = [job for job in jobs if job.state != "purged"]
     if not todo:

@@ -87,29 +87,29 @@ def _journal(vault: Vault, session: Any, *, notice_id: str, deletion_id: str | N
     return notice
 
 
-def _on_shred(vault: Vault, jobs: list[DeletionJob]) -> None:
-    """Shred hook: journal the deletion requests while the member key can still name the pseudonym."""
+def _on_shred(session: Any, vault: Vault, jobs: list[DeletionJob]) -> None:
+    """Shred hook (in the journal's transaction): journal the deletion requests while the member key can
+    still name the pseudonym. The courier is woken at purge, once they are committed."""
     made = 0
-    with vault.data.write() as session:
-        for job in jobs:
-            groups: dict[tuple[str, str], list[ShareRow]] = defaultdict(list)
-            for share in _covered(session, job):
-                groups[(share.skill_id, share.key_id)].append(share)
-            scope = "all" if job.key_ids else "interactions"
-            for (skill_id, key_id), shares in sorted(groups.items()):
-                notice = _journal(vault, session, notice_id=_notice_id(job.id, skill_id, key_id), deletion_id=job.id,
-                                  member_id=job.member_id, shares=shares, scope=scope)
-                made += notice is not None
+    for job in jobs:
+        groups: dict[tuple[str, str], list[ShareRow]] = defaultdict(list)
+        for share in _covered(session, job):
+            groups[(share.skill_id, share.key_id)].append(share)
+        scope = "all" if job.key_ids else "interactions"
+        for (skill_id, key_id), shares in sorted(groups.items()):
+            notice = _journal(vault, session, notice_id=_notice_id(job.id, skill_id, key_id), deletion_id=job.id,
+                              member_id=job.member_id, shares=shares, scope=scope)
+            made += notice is not None
     if made:
         _LOGGER.info("%d share deletion requests journalled for %d deletion(s)", made, len(jobs))
-        wake.set()
 
 
 def _on_purge(vault: Vault, jobs: list[DeletionJob]) -> None:
-    """Purge hook (after the receipt is issued): put the recipients in the receipt."""
+    """Purge hook (after the receipt is issued): put the recipients in the receipt, wake the courier."""
     for job in jobs:
         receipts.issue(vault, job)  # idempotent; makes sure the receipt exists whatever the hook order
         refresh_receipt(vault, job.id)
+    wake.set()
 
 
 def ask_to_forget(vault: Vault, member: Member, skill: Any) -> str | None:
