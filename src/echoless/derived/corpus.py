@@ -70,12 +70,14 @@ def _key(vault: Vault, member_id: str, key_id: str) -> bytes:
 
 def contribute(session: Session, vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction) -> str | None:
     """Record hook (inside the row's transaction): a sample of the new interaction when its member opted in."""
-    current = session.get(Member, member.id)
-    if not contributes(current):
+    settings, household_id = session.connection().execute(
+        select(Member.settings, Member.household_id).where(Member.id == member.id)
+    ).one()
+    if (settings or {}).get(CONSENT) is not True:
         return None
     sample_id = new_id()
     key = _key(vault, row.member_id, row.key_id)
-    sample = CorpusSample(id=sample_id, household_id=current.household_id, member_id=row.member_id, key_id=row.key_id,
+    sample = CorpusSample(id=sample_id, household_id=household_id, member_id=row.member_id, key_id=row.key_id,
                           source_id=row.id, created_at=row.created_at)
     parts = []
     if row.audio_type is not None and new.audio is not None:

@@ -41,7 +41,7 @@ def register(
         if first_time or session.get(Lineage, (kind, artefact_id, source.id)) is None
     ]
     if rows:
-        session.execute(insert(Lineage.__table__), rows)
+        session.connection().execute(insert(Lineage.__table__), rows)
 
 
 def source_alive(session: Session, item_id: str) -> Interaction | None:

@@ -101,7 +101,7 @@ def learn(session: Session, vault: Vault, member: Member, row: Interaction, new:
     key = _key(vault, row.member_id, row.key_id)
     wanted = {keyed(key, "v|" + word.casefold()): (word, part) for word, part in words}
     known = dict(
-        session.execute(
+        session.connection().execute(
             select(VocabularyEntry.ref, VocabularyEntry.id).where(
                 VocabularyEntry.member_id == row.member_id, VocabularyEntry.key_id == row.key_id,
                 VocabularyEntry.ref.in_(list(wanted)),
@@ -117,7 +117,7 @@ def learn(session: Session, vault: Vault, member: Member, row: Interaction, new:
                 "word": crypto.encrypt(key, word.encode(), aad("vocabulary", row.member_id, entry_id, "word")),
             })
     if entries:
-        session.execute(insert(VocabularyEntry.__table__), entries)
+        session.connection().execute(insert(VocabularyEntry.__table__), entries)
     for ref, (_word, part) in wanted.items():  # the row is new: no lineage of it can exist yet
         lineage.register(session, "vocabulary", known[ref], [row], [part], first_time=True)
     return len(words)

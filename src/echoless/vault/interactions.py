@@ -33,7 +33,8 @@ _COLUMNS = tuple(Interaction.__table__.columns)
 
 # Called inside the transaction that stores an interaction, with the plaintext it was stored from
 # (derived stores: search index, vocabulary, corpus): what they derive commits with the row, in one
-# durable write, or not at all. A hook must register the lineage of whatever it derives.
+# durable write, or not at all. A hook must register the lineage of whatever it derives. This is the
+# recording hot path: hooks write Core statements on `session.connection()`, not ORM objects.
 RecordHook = Callable[[Session, Vault, Member, Interaction, "NewInteraction"], object]
 record_hooks: list[RecordHook] = []
 
@@ -152,10 +153,10 @@ def _write(
         pending["blob"] = _IO.submit(vault.blobs.put, "audio", item_id, sealed_audio)
     try:
         with vault.data.write() as session:
-            current = session.get(Member, member.id)
-            if current is None or current.key_id != member.key_id:
+            conn = session.connection()
+            if conn.execute(select(Member.key_id).where(Member.id == member.id)).scalar() != member.key_id:
                 raise _KeyRotated()
-            session.execute(insert(Interaction.__table__).values({c.key: getattr(row, c.key) for c in _COLUMNS}))
+            conn.execute(insert(Interaction.__table__), {c.key: getattr(row, c.key) for c in _COLUMNS})
             for hook in record_hooks:
                 hook(session, vault, member, row, new)
             for future in pending.values():
