@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from echoless.derived import lineage
@@ -68,11 +68,12 @@ def _key(vault: Vault, member_id: str, key_id: str) -> bytes:
     return derived_key(vault, member_id, key_id, "corpus")
 
 
+_CONSENT = select(Member.settings, Member.household_id).where(Member.id == bindparam("member_id"))
+
+
 def contribute(session: Session, vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction) -> str | None:
     """Record hook (inside the row's transaction): a sample of the new interaction when its member opted in."""
-    settings, household_id = session.connection().execute(
-        select(Member.settings, Member.household_id).where(Member.id == member.id)
-    ).one()
+    settings, household_id = session.connection().execute(_CONSENT, {"member_id": member.id}).one()
     if (settings or {}).get(CONSENT) is not True:
         return None
     sample_id = new_id()

@@ -22,6 +22,7 @@ from echoless.vault.models import DeletionJob, Interaction
 _LOGGER = logging.getLogger(__name__)
 BATCH = 500
 KINDS = ("search", "vocabulary", "sample", "annotation")
+_INSERT = insert(Lineage.__table__)
 
 
 def register(
@@ -41,7 +42,7 @@ def register(
         if first_time or session.get(Lineage, (kind, artefact_id, source.id)) is None
     ]
     if rows:
-        session.connection().execute(insert(Lineage.__table__), rows)
+        session.connection().execute(_INSERT, rows)
 
 
 def source_alive(session: Session, item_id: str) -> Interaction | None:

@@ -29,6 +29,7 @@ MIN_PREFIX = 3
 MAX_WORD = 32  # longer words are indexed (and searched) by their first 32 letters
 MAX_QUERY_WORDS = 8
 _WORD = re.compile(r"[^\W_]+")
+_INSERT = insert(SearchToken.__table__)
 
 
 def words(text: str) -> list[str]:
@@ -66,7 +67,7 @@ def index(session: Session, vault: Vault, member: Member, row: Interaction, new:
         for token in sorted(set(tokens(key, found)))
     ]
     lineage.register(session, "search", row.id, [row], ["text"], first_time=True)
-    session.connection().execute(insert(SearchToken.__table__), values)
+    session.connection().execute(_INSERT, values)
     return len(values)
 
 

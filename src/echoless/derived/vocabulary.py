@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from echoless.derived import lineage
@@ -93,6 +93,12 @@ def _key(vault: Vault, member_id: str, key_id: str) -> bytes:
     return derived_key(vault, member_id, key_id, "vocabulary")
 
 
+_KNOWN = select(VocabularyEntry.ref, VocabularyEntry.id).where(
+    VocabularyEntry.member_id == bindparam("member_id"), VocabularyEntry.key_id == bindparam("key_id"),
+    VocabularyEntry.ref.in_(bindparam("refs", expanding=True)),
+)
+
+
 def learn(session: Session, vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction) -> int:
     """Record hook (inside the row's transaction): learn the request's words from the parts that were kept."""
     words = candidates(new.transcript if row.transcript is not None else None, new.action if row.action is not None else None)
@@ -100,14 +106,9 @@ def learn(session: Session, vault: Vault, member: Member, row: Interaction, new:
         return 0
     key = _key(vault, row.member_id, row.key_id)
     wanted = {keyed(key, "v|" + word.casefold()): (word, part) for word, part in words}
-    known = dict(
-        session.connection().execute(
-            select(VocabularyEntry.ref, VocabularyEntry.id).where(
-                VocabularyEntry.member_id == row.member_id, VocabularyEntry.key_id == row.key_id,
-                VocabularyEntry.ref.in_(list(wanted)),
-            )
-        ).all()
-    )
+    known = dict(session.connection().execute(
+        _KNOWN, {"member_id": row.member_id, "key_id": row.key_id, "refs": list(wanted)}
+    ).all())
     now, entries = utcnow(), []
     for ref, (word, _part) in wanted.items():
         if ref not in known:

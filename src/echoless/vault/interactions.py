@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from echoless.content import Content
@@ -30,6 +30,9 @@ _LOGGER = logging.getLogger(__name__)
 MAX_PAGE = 200
 _IO = ThreadPoolExecutor(max_workers=4, thread_name_prefix="echoless-write")
 _COLUMNS = tuple(Interaction.__table__.columns)
+# Built once: constructing a statement costs more than running it on the recording path.
+_MEMBER_KEY = select(Member.key_id).where(Member.id == bindparam("member_id"))
+_INSERT = insert(Interaction.__table__)
 
 # Called inside the transaction that stores an interaction, with the plaintext it was stored from
 # (derived stores: search index, vocabulary, corpus): what they derive commits with the row, in one
@@ -154,9 +157,9 @@ def _write(
     try:
         with vault.data.write() as session:
             conn = session.connection()
-            if conn.execute(select(Member.key_id).where(Member.id == member.id)).scalar() != member.key_id:
+            if conn.execute(_MEMBER_KEY, {"member_id": member.id}).scalar() != member.key_id:
                 raise _KeyRotated()
-            conn.execute(insert(Interaction.__table__), {c.key: getattr(row, c.key) for c in _COLUMNS})
+            conn.execute(_INSERT, {c.key: getattr(row, c.key) for c in _COLUMNS})
             for hook in record_hooks:
                 hook(session, vault, member, row, new)
             for future in pending.values():
