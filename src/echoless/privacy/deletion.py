@@ -1,7 +1,9 @@
 """The deletion journal (PRIVACY_MODEL §2, §3.5). Every deletion — one item, a range, everything,
-retention — is a journalled job: the job row and the hiding of the items commit first, then the keys
-are destroyed (shredded, inside the request), then every store physically removes its data (purged).
-A crash at any point is resumed from the journal by `resume()`; every step is idempotent."""
+retention — is a journalled job: the job row, the hiding of the items and the shred hooks' work (skill
+deletion requests, forgetting derived data) commit first, then the keys are destroyed (shredded, inside
+the request), then every store physically removes its data (purged). A crash at any point is resumed
+from the journal by `resume()`; every step is idempotent. The steps work on lists of jobs, so that a
+retention sweep shares each transaction among thousands of members' jobs."""
 
 from __future__ import annotations
 
@@ -162,7 +164,11 @@ def _shred(vault: Vault, jobs: list[DeletionJob], *, resumed: bool = False) -> l
         counts[job.id] = {"member_keys_destroyed": vault.keyring.destroy_owner_keys(job.key_ids)}
     item_jobs = [job for job in jobs if not job.key_ids]
     if item_jobs:
-        destroyed = vault.keyring.destroy_data_keys_of([(job.item_ids, job.parts) for job in item_jobs])
+        # On SQLite the compaction (WAL checkpoint and truncation) is what erases the key bytes: it belongs
+        # to the shred. PostgreSQL's VACUUM only lets the space be reused: the purge runs it.
+        destroyed = vault.keyring.destroy_data_keys_of(
+            [(job.item_ids, job.parts) for job in item_jobs], compact=vault.keyring.db.is_sqlite
+        )
         counts.update({job.id: {"data_keys_destroyed": n} for job, n in zip(item_jobs, destroyed)})
     done = []
     with vault.data.write() as session:
@@ -200,6 +206,7 @@ def _purge(vault: Vault, jobs: list[DeletionJob]) -> list[DeletionJob]:
     counts.update(_purge_parts(vault, [job for job in todo if not job.key_ids and set(job.parts) != set(PARTS)]))
     counts.update(_purge_rows(vault, [job for job in todo if not job.key_ids and set(job.parts) == set(PARTS)]))
     vault.data.compact(("interactions", "deletion_jobs"))
+    vault.keyring.db.compact(("data_keys",))
     purged = {}
     with vault.data.write() as session:
         for job in todo:
@@ -259,13 +266,13 @@ def _purge_parts(vault: Vault, jobs: list[DeletionJob]) -> dict[str, dict[str, i
 
 def _purge_under_keys(vault: Vault, job: DeletionJob) -> dict[str, int]:
     rows = blobs = 0
-    while True:
+    while True:  # big rounds: each ends with one fsync per blob folder touched, whatever the round's size
         with vault.data.read() as session:
             ids = list(
                 session.scalars(
                     select(Interaction.id)
                     .where(Interaction.member_id == job.member_id, Interaction.key_id.in_(job.key_ids))
-                    .limit(BATCH)
+                    .limit(5 * BATCH)
                 )
             )
         if not ids:
