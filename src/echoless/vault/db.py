@@ -79,8 +79,10 @@ class Database:
             self.engine = _sqlite_engine(url, writer=False)
             self.write_engine = _sqlite_engine(url, writer=True)
         else:
-            self.engine = create_engine(url, pool_size=5, max_overflow=10, pool_recycle=1800)
-            self.write_engine = self.engine
+            # Reads run without a transaction (no BEGIN and ROLLBACK round trips for each page); writes
+            # get their own pool, always transactional.
+            self.engine = create_engine(url, pool_size=5, max_overflow=10, pool_recycle=1800, isolation_level="AUTOCOMMIT")
+            self.write_engine = create_engine(url, pool_size=5, max_overflow=10, pool_recycle=1800)
         self._write_lock = threading.RLock()
 
     @contextmanager

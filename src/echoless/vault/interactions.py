@@ -119,7 +119,11 @@ def record(vault: Vault, member: Member, device_id: str | None, new: NewInteract
 
 def _current_member(vault: Vault, member_id: str) -> Member:
     with vault.data.read() as session:
-        member = session.get(Member, member_id)
+        return _member_in(session, member_id)
+
+
+def _member_in(session: Session, member_id: str) -> Member:
+    member = session.get(Member, member_id)
     if member is None:
         raise NotFound("no such member", code="unknown-member")
     return member
@@ -213,23 +217,28 @@ def history(
 ) -> Page:
     if not 1 <= limit <= MAX_PAGE:
         raise BadRequest(f"limit must be between 1 and {MAX_PAGE}", code="invalid-limit")
-    member = _current_member(vault, member.id)
-    query = _visible(member)
-    if since is not None:
-        query = query.where(Interaction.created_at >= since)
-    if until is not None:
-        query = query.where(Interaction.created_at < until)
-    if device_id is not None:
-        query = query.where(Interaction.device_id == device_id)
     if cursor:
         stamp, item_id = _decode_cursor(cursor)
-        query = query.where(
-            or_(Interaction.created_at < stamp, and_(Interaction.created_at == stamp, Interaction.id < item_id))
+    with vault.data.read() as session:  # the member's current key and the page in one session
+        member = _member_in(session, member.id)
+        query = _visible(member)
+        if since is not None:
+            query = query.where(Interaction.created_at >= since)
+        if until is not None:
+            query = query.where(Interaction.created_at < until)
+        if device_id is not None:
+            query = query.where(Interaction.device_id == device_id)
+        if cursor:
+            query = query.where(
+                or_(Interaction.created_at < stamp, and_(Interaction.created_at == stamp, Interaction.id < item_id))
+            )
+        query = (
+            query.add_columns(Device.name).outerjoin(Device, Device.id == Interaction.device_id)
+            .order_by(Interaction.created_at.desc(), Interaction.id.desc()).limit(limit + 1)
         )
-    query = query.order_by(Interaction.created_at.desc(), Interaction.id.desc()).limit(limit + 1)
-    with vault.data.read() as session:
-        rows = list(session.scalars(query))
-        names = _device_names(session, {r.device_id for r in rows if r.device_id})
+        found = session.execute(query).all()
+    rows = [row for row, _name in found]
+    names = {row.device_id: name for row, name in found if name is not None}
     more = len(rows) > limit
     rows = rows[:limit]
     views = list(_views(vault, member, rows, names))
