@@ -35,8 +35,9 @@ EXTENSIONS = {"audio/wav": "wav", "audio/x-wav": "wav", "audio/flac": "flac", "a
               "audio/webm": "webm", "audio/mp4": "m4a"}
 
 
-def contributes(member: Member) -> bool:
-    return (member.settings or {}).get(CONSENT) is True
+def contributes(settings: dict | None) -> bool:
+    """Whether a member's settings opt in to the corpus."""
+    return (settings or {}).get(CONSENT) is True
 
 
 def is_reviewer(member: Member) -> bool:
@@ -74,7 +75,7 @@ _CONSENT = select(Member.settings, Member.household_id).where(Member.id == bindp
 def contribute(session: Session, vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction) -> str | None:
     """Record hook (inside the row's transaction): a sample of the new interaction when its member opted in."""
     settings, household_id = session.connection().execute(_CONSENT, {"member_id": member.id}).one()
-    if (settings or {}).get(CONSENT) is not True:
+    if not contributes(settings):
         return None
     sample_id = new_id()
     key = _key(vault, row.member_id, row.key_id)
@@ -127,7 +128,7 @@ def _live_samples(session: Any, household_id: str | None = None) -> list[CorpusS
         stmt = stmt.where(CorpusSample.household_id == household_id)
     registered = {a for (a,) in session.execute(select(Lineage.artefact_id).where(Lineage.kind == "sample"))}
     members = {m.id: m for m in session.scalars(select(Member))}
-    return [s for s in session.scalars(stmt) if s.id in registered and contributes(members[s.member_id])]
+    return [s for s in session.scalars(stmt) if s.id in registered and contributes(members[s.member_id].settings)]
 
 
 def _reviewer(vault: Vault, who: Member) -> Member:

@@ -1,6 +1,6 @@
 """Database engines. SQLite (the embedded default) gets one writer connection that starts its
-transactions with BEGIN IMMEDIATE behind a process lock, and a pool of readers; PostgreSQL gets one
-pooled engine. Both keep deleted bytes from lingering: SQLite with secure_delete and WAL truncation."""
+transactions with BEGIN IMMEDIATE behind a process lock, and a pool of readers; PostgreSQL gets a pool
+for writes and an autocommit pool for reads. Both keep deleted bytes from lingering: SQLite with secure_delete and WAL truncation."""
 
 from __future__ import annotations
 
