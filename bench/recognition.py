@@ -1,10 +1,11 @@
 """Figure 1: real-time factor of the echoless pipeline's front half (PyAV decode → silero trim →
 faster-whisper via the recogniser) against faster-whisper called directly on the same file bytes with
-the same model and decoding options; word error rate of both on the shared speech folder."""
+the same model and decoding options; word error rate of both on the speech fixtures (tests/fixtures/speech/)."""
 
 from __future__ import annotations
 
 import io
+import os
 import statistics
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from echoless.pipeline.audio import decode_audio, trim_silence
 from echoless.pipeline.recognise import get_recogniser, resolve_model
 from echoless.settings import Settings
 
-SPEECH = REPO.parent / "shared" / "speech"
+SPEECH = Path(os.environ.get("ECHOLESS_SPEECH_DIR", REPO / "tests" / "fixtures" / "speech"))
 OPTIONS = dict(language="en", beam_size=1, vad_filter=False, condition_on_previous_text=False, without_timestamps=True)
 
 
@@ -110,7 +111,7 @@ def run(ctx: Ctx) -> list[Figure]:
             ratio_limit=1.05, note=corpus_note + f"; per-pass ratio pipeline/direct median {statistics.median(ratios):.3f} (range {min(ratios):.3f}–{max(ratios):.3f}); per-file ratio quantiles in pass 1: {per_file}",
         ),
         from_samples(
-            "1b", "word error rate on ../shared/speech", "WER", [pipe_wer], baseline=direct_wer,
+            "1b", "word error rate on the speech fixtures", "WER", [pipe_wer], baseline=direct_wer,
             baseline_name="faster-whisper direct", target="(no target; ≤ direct)", ratio_limit=None,
             note="EnglishTextNormalizer, corpus-level (total edits / reference words); transcripts that differ from direct: "
             + (", ".join(differing) if differing else "none"),

@@ -1,4 +1,5 @@
-"""Test audio: the shared real-speech fixtures, and small WAVs that carry a canary string in their bytes."""
+"""Test audio: the real-speech fixtures in tests/fixtures/speech/ (attributions in its SOURCES.md;
+ECHOLESS_SPEECH_DIR may name another folder), and small WAVs that carry a canary string in their bytes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import wave
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SPEECH_DIR = Path(os.environ.get("ECHOLESS_SPEECH_DIR", REPO.parent / "shared" / "speech"))
+SPEECH_DIR = Path(os.environ.get("ECHOLESS_SPEECH_DIR", REPO / "tests" / "fixtures" / "speech"))
 
 
 def speech(name: str) -> Path:

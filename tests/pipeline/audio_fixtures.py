@@ -11,7 +11,7 @@ import av
 import numpy as np
 import pytest
 
-from samples import SPEECH_DIR  # noqa: E402  (the shared speech fixtures, beside the repository)
+from samples import SPEECH_DIR  # noqa: E402  (the speech fixtures, tests/fixtures/speech/)
 JFK = SPEECH_DIR / "jfk_ask_not.wav"
 
 

@@ -75,12 +75,12 @@ def test_silence_only_ends_at_max_seconds_without_a_start() -> None:
 
 def test_both_events_in_one_feed() -> None:
     endpointer = Endpointer()
-    assert endpointer.feed(padded(load_speech(SPEECH_DIR / "speechcommands_yes_tflm.wav"))) == "speech-start"
+    assert endpointer.feed(padded(load_speech(SPEECH_DIR / "speechcommands_down.wav"))) == "speech-start"
     assert endpointer.feed(b"") == "speech-end"
     assert endpointer.feed(b"") is None
 
 
-SHORT = padded(load_speech(SPEECH_DIR / "speechcommands_yes_tflm.wav"), before=0.5, after=1.0)
+SHORT = padded(load_speech(SPEECH_DIR / "speechcommands_down.wav"), before=0.5, after=1.0)
 
 
 @settings(max_examples=8, deadline=None, database=None)
