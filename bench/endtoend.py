@@ -81,8 +81,9 @@ def _prepare_home(env: dict[str, str]) -> dict:
     # Give the household a kitchen light so that the command acts on something (no `demo` command yet).
     from echoless.pipeline.home import demo_home
     from echoless.settings import Settings
-    from echoless.vault import accounts, homes
-    from echoless.vault.instance import open_vault
+    from echoless.vault import accounts
+    from echoless.pipeline import homes
+    from echoless.root import open_vault
 
     vault = open_vault(Settings(home=Path(env["ECHOLESS_HOME"])))
     try:

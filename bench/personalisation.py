@@ -44,14 +44,15 @@ def measure(quick: bool = False, log=print) -> dict:  # type: ignore[no-untyped-
     sys.path.insert(0, str(REPO / "tests"))
     from speech_synth import synthesise_wav
 
-    import echoless.derived.hooks  # noqa: F401  (the record and deletion hooks)
     from echoless.derived import vocabulary
     from echoless.pipeline import run as pipeline
     from echoless.pipeline.prompt import recognition_prompt
     from echoless.privacy import deletion
     from echoless.settings import Settings
-    from echoless.vault import accounts, homes, interactions
-    from echoless.vault.instance import init_home, open_vault
+    from echoless.vault import accounts, interactions
+    from echoless.pipeline import homes
+    from echoless.vault.instance import init_home
+    from echoless.root import open_vault
 
     settings = Settings(home=scratch("personal-"), asr_threads=2, asr_beam_size=1)
     init_home(settings)

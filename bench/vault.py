@@ -15,6 +15,7 @@ from bench.homes import BenchHome, make_home
 from bench.report import Figure, from_samples
 from bench.run import Ctx
 from echoless.privacy import deletion
+from echoless.vault.store import Registry
 from echoless.vault import interactions
 from echoless.vault.keyring import DataKey, OwnerKey
 from echoless.vault.models import Interaction, Member
@@ -84,7 +85,8 @@ def ingest(ctx: Ctx) -> list[Figure]:
     per_run, runs = (40, 3) if ctx.quick else (200, 7)
     home = make_home(ctx.backend, "ingest")
     plain = PlainStore(home)
-    hooks = list(interactions.record_hooks)
+    registry = home.vault.stores
+    alone = Registry([s for s in registry if s.name not in ("search", "vocabulary", "corpus")])
     try:
         new = interactions.NewInteraction(audio=AUDIO, audio_type="audio/wav", transcript=TRANSCRIPT, response=RESPONSE, action=ACTION)
         for _ in range(5):  # warm every path
@@ -97,12 +99,12 @@ def ingest(ctx: Ctx) -> list[Figure]:
                 record()  # type: ignore[operator]
             return per_run / (time.perf_counter() - started)
 
-        def vault_alone() -> None:  # the derived stores' hooks off: encryption, keyring, blob and row only
-            interactions.record_hooks[:] = []
+        def vault_alone() -> None:  # without the derived stores: encryption, keyring, blob and row only
+            home.vault.stores = alone
             try:
                 interactions.record(home.vault, home.owner, home.device.id, new)
             finally:
-                interactions.record_hooks[:] = hooks
+                home.vault.stores = registry
 
         plain_rates, full_rates, alone_rates = [], [], []
         for _ in range(runs):  # interleaved, so that a noisy minute hits all three

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -32,3 +33,13 @@ def upload(client: TestClient, token: str, audio: bytes, *, member: str | None =
     return client.post(
         "/v1/interactions", headers=bearer(token), files={"audio": (filename, audio, "application/octet-stream")}, data=data, params=params or {}
     )
+
+
+def purged(client: TestClient, token: str, job_id: str, *, timeout: float = 20.0) -> dict[str, Any]:
+    """The deletion once the server's job runner has purged it (a request returns once it is shredded)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job = client.get(f"/v1/deletions/{job_id}", headers=bearer(token)).json()
+        if job.get("state") == "purged" or time.monotonic() > deadline:
+            return job
+        time.sleep(0.02)

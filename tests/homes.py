@@ -13,7 +13,8 @@ from sqlalchemy.engine import make_url
 
 from echoless.settings import Settings  # noqa: E402
 from echoless.vault import accounts  # noqa: E402
-from echoless.vault.instance import Vault, init_home, open_vault  # noqa: E402
+from echoless.vault.instance import Vault, init_home
+from echoless.root import open_vault  # noqa: E402
 from echoless.vault.models import Device, Member  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ import wave
 import numpy as np
 
 from echoless.pipeline.home import demo_home
-from echoless.vault import homes
+from echoless.pipeline import homes
 from homes import Home
 from speech_synth import synthesise_wav
 

@@ -1,76 +1,231 @@
-"""Domain errors with stable string codes; the API turns each into one JSON error shape."""
+"""Domain errors with stable string codes, in one catalogue with each code's HTTP status; the API turns
+each into one JSON error shape."""
 
 from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    ASR_FAILED = "asr-failed"
+    AUDIO_CORRUPT = "audio-corrupt"
+    AUDIO_EMPTY = "audio-empty"
+    AUDIO_SILENT = "audio-silent"
+    AUDIO_TOO_LARGE = "audio-too-large"
+    AUDIO_TOO_LONG = "audio-too-long"
+    AUDIO_UNSUPPORTED_FORMAT = "audio-unsupported-format"
+    AUDIT_COUNT_INVALID = "audit-count-invalid"
+    AUDIT_KIND_UNKNOWN = "audit-kind-unknown"
+    AUDIT_SUBJECT_INVALID = "audit-subject-invalid"
+    BAD_REQUEST = "bad-request"
+    CONFIG_ERROR = "config-error"
+    CONFIRMATION_REQUIRED = "confirmation-required"
+    CONFLICT = "conflict"
+    CSRF_FAILED = "csrf-failed"
+    DECRYPTION_FAILED = "decryption-failed"
+    DELETION_NOT_PURGED = "deletion-not-purged"
+    DEVICE_EXISTS = "device-exists"
+    EXPORT_UNAVAILABLE = "export-unavailable"
+    FILE_NOT_FOUND = "file-not-found"
+    FILE_UNREADABLE = "file-unreadable"
+    FORBIDDEN = "forbidden"
+    HOME_CONFLICT = "home-conflict"
+    HOME_INVALID = "home-invalid"
+    HOME_STATE_INVALID = "home-state-invalid"
+    HTTP_ERROR = "http-error"
+    INTENT_NOT_BUILTIN = "intent-not-builtin"
+    INTERNAL_ERROR = "internal-error"
+    INVALID_BACKUP = "invalid-backup"
+    INVALID_CURSOR = "invalid-cursor"
+    INVALID_DATE = "invalid-date"
+    INVALID_INTENT = "invalid-intent"
+    INVALID_JSON = "invalid-json"
+    INVALID_LIMIT = "invalid-limit"
+    INVALID_MANIFEST = "invalid-manifest"
+    INVALID_MESSAGE = "invalid-message"
+    INVALID_NAME = "invalid-name"
+    INVALID_PUBLIC_KEY = "invalid-public-key"
+    INVALID_RANGE = "invalid-range"
+    INVALID_RECEIPT = "invalid-receipt"
+    INVALID_RECORD = "invalid-record"
+    INVALID_REQUEST = "invalid-request"
+    INVALID_RETENTION = "invalid-retention"
+    INVALID_ROLE = "invalid-role"
+    INVALID_SCOPE = "invalid-scope"
+    INVALID_SEARCH = "invalid-search"
+    INVALID_SETTING = "invalid-setting"
+    INVALID_THIRD_PARTY = "invalid-third-party"
+    INVALID_TIME = "invalid-time"
+    KEY_DESTROYED = "key-destroyed"
+    LAST_OWNER = "last-owner"
+    MEMBER_EXISTS = "member-exists"
+    MEMBER_MISMATCH = "member-mismatch"
+    MEMBER_REQUIRED = "member-required"
+    METHOD_NOT_ALLOWED = "method-not-allowed"
+    NO_AUDIO = "no-audio"
+    NOT_FOUND = "not-found"
+    NOTHING_TO_DELETE = "nothing-to-delete"
+    OWNER_ONLY = "owner-only"
+    REMOVE_SELF = "remove-self"
+    RETRY = "retry"
+    REVIEWER_ONLY = "reviewer-only"
+    RUN_FAILED = "run-failed"
+    SEARCH_TOO_LONG = "search-too-long"
+    SEARCH_TOO_SHORT = "search-too-short"
+    SKILL_EXISTS = "skill-exists"
+    TOO_MANY_ATTEMPTS = "too-many-attempts"
+    TOO_MANY_ITEMS = "too-many-items"
+    UNAUTHORIZED = "unauthorized"
+    UNKNOWN_DEVICE = "unknown-device"
+    UNKNOWN_MEMBER = "unknown-member"
+    UNKNOWN_TOKEN = "unknown-token"
+    VAULT_ERROR = "vault-error"
+    WEAK_PASSWORD = "weak-password"
+
+
+STATUS: dict[ErrorCode, int] = {
+    ErrorCode.ASR_FAILED: 500,
+    ErrorCode.AUDIO_CORRUPT: 422,
+    ErrorCode.AUDIO_EMPTY: 422,
+    ErrorCode.AUDIO_SILENT: 422,
+    ErrorCode.AUDIO_TOO_LARGE: 413,
+    ErrorCode.AUDIO_TOO_LONG: 422,
+    ErrorCode.AUDIO_UNSUPPORTED_FORMAT: 422,
+    ErrorCode.AUDIT_COUNT_INVALID: 400,
+    ErrorCode.AUDIT_KIND_UNKNOWN: 400,
+    ErrorCode.AUDIT_SUBJECT_INVALID: 400,
+    ErrorCode.BAD_REQUEST: 400,
+    ErrorCode.CONFIG_ERROR: 500,
+    ErrorCode.CONFIRMATION_REQUIRED: 400,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.CSRF_FAILED: 403,
+    ErrorCode.DECRYPTION_FAILED: 500,
+    ErrorCode.DELETION_NOT_PURGED: 400,
+    ErrorCode.DEVICE_EXISTS: 409,
+    ErrorCode.EXPORT_UNAVAILABLE: 404,
+    ErrorCode.FILE_NOT_FOUND: 400,
+    ErrorCode.FILE_UNREADABLE: 400,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.HOME_CONFLICT: 409,
+    ErrorCode.HOME_INVALID: 400,
+    ErrorCode.HOME_STATE_INVALID: 400,
+    ErrorCode.HTTP_ERROR: 400,
+    ErrorCode.INTENT_NOT_BUILTIN: 400,
+    ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.INVALID_BACKUP: 400,
+    ErrorCode.INVALID_CURSOR: 400,
+    ErrorCode.INVALID_DATE: 400,
+    ErrorCode.INVALID_INTENT: 400,
+    ErrorCode.INVALID_JSON: 400,
+    ErrorCode.INVALID_LIMIT: 400,
+    ErrorCode.INVALID_MANIFEST: 400,
+    ErrorCode.INVALID_MESSAGE: 400,
+    ErrorCode.INVALID_NAME: 400,
+    ErrorCode.INVALID_PUBLIC_KEY: 400,
+    ErrorCode.INVALID_RANGE: 400,
+    ErrorCode.INVALID_RECEIPT: 400,
+    ErrorCode.INVALID_RECORD: 400,
+    ErrorCode.INVALID_REQUEST: 422,
+    ErrorCode.INVALID_RETENTION: 400,
+    ErrorCode.INVALID_ROLE: 400,
+    ErrorCode.INVALID_SCOPE: 400,
+    ErrorCode.INVALID_SEARCH: 400,
+    ErrorCode.INVALID_SETTING: 400,
+    ErrorCode.INVALID_THIRD_PARTY: 400,
+    ErrorCode.INVALID_TIME: 400,
+    ErrorCode.KEY_DESTROYED: 500,
+    ErrorCode.LAST_OWNER: 409,
+    ErrorCode.MEMBER_EXISTS: 409,
+    ErrorCode.MEMBER_MISMATCH: 400,
+    ErrorCode.MEMBER_REQUIRED: 400,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.NO_AUDIO: 404,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.NOTHING_TO_DELETE: 400,
+    ErrorCode.OWNER_ONLY: 403,
+    ErrorCode.REMOVE_SELF: 409,
+    ErrorCode.RETRY: 400,
+    ErrorCode.REVIEWER_ONLY: 403,
+    ErrorCode.RUN_FAILED: 500,
+    ErrorCode.SEARCH_TOO_LONG: 400,
+    ErrorCode.SEARCH_TOO_SHORT: 400,
+    ErrorCode.SKILL_EXISTS: 409,
+    ErrorCode.TOO_MANY_ATTEMPTS: 429,
+    ErrorCode.TOO_MANY_ITEMS: 400,
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.UNKNOWN_DEVICE: 404,
+    ErrorCode.UNKNOWN_MEMBER: 422,
+    ErrorCode.UNKNOWN_TOKEN: 404,
+    ErrorCode.VAULT_ERROR: 500,
+    ErrorCode.WEAK_PASSWORD: 400,
+}
 
 
 class EcholessError(Exception):
     """Base of every error echoless reports to a user. `code` is stable; `message` says what was wrong."""
 
-    code = "internal-error"
-    status = 500
+    code: ErrorCode = ErrorCode.INTERNAL_ERROR
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+    def __init__(self, message: str, *, code: ErrorCode | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
-        if status is not None:
-            self.status = status
+
+    @property
+    def status(self) -> int:
+        return STATUS[self.code]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
 
 
 class BadRequest(EcholessError):
-    code = "bad-request"
-    status = 400
+    code = ErrorCode.BAD_REQUEST
 
 
 class AudioError(BadRequest):
     """Audio that cannot be used: codes audio-empty, audio-corrupt, audio-unsupported-format,
     audio-too-long, audio-too-large, audio-silent."""
 
-    code = "audio-corrupt"
-    status = 422
+    code = ErrorCode.AUDIO_CORRUPT
 
 
 class AudioTooLarge(AudioError):
-    code = "audio-too-large"
-    status = 413
+    code = ErrorCode.AUDIO_TOO_LARGE
 
 
 class NotFound(EcholessError):
-    code = "not-found"
-    status = 404
+    code = ErrorCode.NOT_FOUND
 
 
 class Unauthorized(EcholessError):
-    code = "unauthorized"
-    status = 401
+    code = ErrorCode.UNAUTHORIZED
 
 
 class Forbidden(EcholessError):
-    code = "forbidden"
-    status = 403
+    code = ErrorCode.FORBIDDEN
 
 
 class Conflict(EcholessError):
-    code = "conflict"
-    status = 409
+    code = ErrorCode.CONFLICT
 
 
 class ConfigError(EcholessError):
     """The instance cannot start: a missing or unsafe master key, a data home that is not initialised."""
 
-    code = "config-error"
-    status = 500
+    code = ErrorCode.CONFIG_ERROR
 
 
 class RecognitionFailed(EcholessError):
-    code = "asr-failed"
-    status = 500
+    code = ErrorCode.ASR_FAILED
+
+
+class RunFailed(EcholessError):
+    """An unexpected failure inside a pipeline run (the cause is logged with its traceback, not shown)."""
+
+    code = ErrorCode.RUN_FAILED
 
 
 class VaultError(EcholessError):
-    code = "vault-error"
-    status = 500
+    code = ErrorCode.VAULT_ERROR

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from apiclient import api, bearer, upload
+from apiclient import purged, api, bearer, upload
 from homes import Home
 from echoless.vault.keyring import DataKey, OwnerKey
 from echoless.vault.models import Interaction
@@ -139,7 +139,7 @@ def test_deletion_range_and_state(home: Home) -> None:
         _error(client.post("/v1/deletions", headers=owner, json={"scope": "sometimes"}), 422, "invalid-request")
         job = client.post("/v1/deletions", headers=owner, json={"scope": "range", "since": "2026-06-02T00:00:00Z", "until": "2026-06-04T00:00:00Z"}).json()
         assert job["state"] == "shredded" and job["items"] == 2 and job["shredded_at"]
-        followed = client.get(f"/v1/deletions/{job['id']}", headers=owner).json()
+        followed = purged(client, home.owner_token, job["id"])
         assert followed["state"] == "purged" and followed["counts"]["interactions"] == 2
         left = [i["id"] for i in client.get("/v1/interactions", headers=owner).json()["items"]]
         assert left == [ids[3], ids[0]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from apiclient import api, bearer
@@ -59,3 +61,38 @@ def test_end_message_closes_the_utterance(sqlite_home: Home) -> None:
                 if message["type"] == "intent-end":
                     assert message["data"]["intent"] == "HassGetCurrentTime"
     assert types[-1] == "run-end" and "speech-end" in types
+
+
+def _utterance(ws, pcm: bytes) -> list[dict]:  # type: ignore[no-untyped-def]
+    ws.send_bytes(pcm)
+    ws.send_json({"type": "end"})
+    messages: list[dict] = []
+    while not messages or messages[-1]["type"] not in ("run-end", "error"):
+        messages.append(ws.receive_json())
+    return messages
+
+
+def test_an_unexpected_failure_in_a_skill_is_a_typed_error_and_the_stream_stays_open(
+    sqlite_home: Home, monkeypatch, caplog  # type: ignore[no-untyped-def]
+) -> None:
+    from echoless.pipeline import skills
+
+    def explode(match, home, now):  # type: ignore[no-untyped-def]
+        raise ValueError("PRIVATE" + "-WORDS " + match.name)  # a message that could quote content
+
+    monkeypatch.setitem(skills._HANDLERS, "HassGetCurrentTime", explode)
+    home = sqlite_home
+    with_demo_home(home)
+    caplog.set_level(logging.DEBUG)
+    with api(home.settings) as client:
+        with client.websocket_connect("/v1/stream") as ws:
+            ws.send_json({"type": "start", "token": home.owner_token})
+            assert ws.receive_json()["type"] == "ready"
+            failed = _utterance(ws, np.concatenate([silence(0.3), pcm16(say("what time is it"))]).tobytes())
+            answered = _utterance(ws, np.concatenate([silence(0.3), pcm16(say("turn on the bedroom light"))]).tobytes())
+    assert failed[-1]["type"] == "error" and failed[-1]["data"]["code"] == "run-failed"
+    assert "PRIVATE-WORDS" not in failed[-1]["data"]["message"]
+    assert answered[-1]["type"] == "run-end"
+    logged = [r.getMessage() for r in caplog.records if "pipeline run failed" in r.getMessage()]
+    assert len(logged) == 1 and "ValueError" in logged[0] and "in explode" in logged[0]  # once, with its traceback
+    assert not [r for r in caplog.records if "PRIVATE-WORDS" in r.getMessage() or "time is it" in r.getMessage()]

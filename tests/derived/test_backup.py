@@ -9,7 +9,8 @@ import pytest
 
 from helpers import say
 from homes import Home
-from echoless.derived import backup, search, vocabulary
+from echoless.derived import search, vocabulary
+from echoless.privacy import backup
 from echoless.errors import NotFound
 from echoless.privacy import deletion, verifier
 from echoless.vault import crypto, interactions

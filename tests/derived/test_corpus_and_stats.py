@@ -11,10 +11,12 @@ from sqlalchemy import select
 from apiclient import api, bearer
 from helpers import say
 from homes import Home
+from echoless import root
 from echoless.derived import corpus, stats
 from echoless.derived.models import DailyCount
 from echoless.errors import Forbidden, NotFound
-from echoless.privacy import audit, deletion, verifier
+from echoless.privacy import deletion, verifier
+from echoless.vault import audit
 
 SHOP = {"intent": "HassShoppingListAddItem", "slots": {"item": "kombucha"}, "success": True, "result": "added"}
 
@@ -81,12 +83,12 @@ def test_counts_per_day_without_people_and_small_counts_suppressed(home: Home) -
     with v.data.read() as session:
         rows = list(session.scalars(select(DailyCount)))
     assert all(home.owner.id not in (r.day, r.intent) for r in rows) and all("Hass" not in r.intent for r in rows)
-    [day] = stats.report(v)["days"]
+    [day] = root.stats_report(v)["days"]
     assert day["requests"] == 7 and day["intents"]["HassTurnOn"] == 6
     assert day["intents"]["HassTurnOff"] is None and day["failed"] is None  # 1 < k = 5
     assert day["latency_ms"]["≤500"] == 6 and day["latency_ms"]["≤5000"] is None
     assert day["latency_p50_ms"] == 500
-    assert stats.report(v, k=10)["days"][0]["requests"] is None
+    assert root.stats_report(v, k=10)["days"][0]["requests"] is None
 
 
 def test_stats_and_consent_through_the_api(home: Home) -> None:

@@ -57,16 +57,15 @@ def test_seeded_defects_of_each_kind_are_reported(home: Home) -> None:
         # 4. an annotation with no registered source
         session.add(CorpusAnnotation(id=orphan_note, sample_id=sample, reviewer_id=me.id, intent=b"\x01" + b"0" * 40, created_at=now))
     # the deletion of `doomed` runs without the derived hooks (as a bug would), leaving the sample
-    from echoless.privacy import deletion as d
+    from echoless.vault.store import Registry
 
-    saved = list(d.shred_hooks), list(d.purge_hooks)
-    d.shred_hooks[:] = [h for h in d.shred_hooks if "forget" not in h.__name__]
-    d.purge_hooks[:] = [h for h in d.purge_hooks if "forget" not in h.__name__]
+    registry = v.stores
+    v.stores = Registry([store for store in registry if store.name != "lineage"])
     try:
         job = deletion.delete_items(v, me, [doomed])
         deletion.purge(v, job.id)
     finally:
-        d.shred_hooks[:], d.purge_hooks[:] = saved
+        v.stores = registry
     found = _findings(home)
     assert ("search_tokens", "unregistered-derived", never) in found
     assert ("vocabulary_entries", "unregistered-derived", word) in found

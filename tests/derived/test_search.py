@@ -11,7 +11,8 @@ from homes import Home
 from echoless.derived import search
 from echoless.derived.models import SearchToken
 from echoless.errors import BadRequest
-from echoless.privacy import deletion, retention, verifier
+from echoless.privacy import deletion, verifier
+from echoless.vault import retention
 
 
 def _ids(home: Home, member, query: str) -> list[str]:  # type: ignore[no-untyped-def]

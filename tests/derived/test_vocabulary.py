@@ -15,7 +15,8 @@ from echoless.content import Content
 from echoless.derived import vocabulary
 from echoless.pipeline import run as pipeline
 from echoless.pipeline.recognise import Transcript
-from echoless.privacy import deletion, verifier, voice
+from echoless.privacy import deletion, verifier
+from echoless.pipeline.skills import privacy
 
 SHOP = {"intent": "HassShoppingListAddItem", "slots": {"item": "quinoa and kombucha"}, "success": True, "result": "added"}
 
@@ -49,7 +50,7 @@ def test_learned_words_bias_recognition_until_their_sources_are_deleted(home: Ho
     assert dict(vocabulary.learned(v, me)) == {"Siobhan": 2, "quinoa": 1, "kombucha": 1}
     pipeline.run(v, me, None, tone_wav(1.0))
     assert "kombucha" in heard[-1] and "Siobhan" in heard[-1]
-    known = voice._what_do_you_know(v, me).response
+    known = privacy._what_do_you_know(v, me).response
     assert "learned 3 words" in known and "kombucha" not in known
 
     job = deletion.delete_items(v, me, [first])
@@ -57,7 +58,7 @@ def test_learned_words_bias_recognition_until_their_sources_are_deleted(home: Ho
     deletion.purge(v, job.id)
     pipeline.run(v, me, None, tone_wav(1.0))
     assert "kombucha" not in heard[-1] and "quinoa" not in heard[-1] and "Siobhan" in heard[-1]
-    assert "learned 1 word " in voice._what_do_you_know(v, me).response
+    assert "learned 1 word " in privacy._what_do_you_know(v, me).response
 
     job = deletion.delete_items(v, me, [second])  # one of the two teachers of "Siobhan": still known
     deletion.purge(v, job.id)
@@ -67,7 +68,7 @@ def test_learned_words_bias_recognition_until_their_sources_are_deleted(home: Ho
     assert vocabulary.learned(v, me) == []
     pipeline.run(v, me, None, tone_wav(1.0))
     assert "Siobhan" not in heard[-1]
-    assert "learned" not in voice._what_do_you_know(v, me).response
+    assert "learned" not in privacy._what_do_you_know(v, me).response
     assert verifier.verify(v, extra_needles=[b"kombucha", b"Siobhan"]).clean
 
 

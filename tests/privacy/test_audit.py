@@ -12,8 +12,8 @@ from apiclient import api
 from homes import Home
 from proofs_helpers import delete as delete_via_api, receipt_of, record
 from echoless.errors import BadRequest
-from echoless.privacy import audit
-from echoless.privacy.records import AuditRow
+from echoless.vault import audit
+from echoless.vault.records import AuditRow
 from samples import canary
 
 

@@ -20,7 +20,7 @@ import pytest
 from echoless.privacy.verifier import verify
 from echoless.settings import Settings
 from echoless.vault import accounts, interactions
-from echoless.vault.instance import open_vault
+from echoless.root import open_vault
 from homes import open_home
 from samples import canary, tone_wav
 

@@ -6,7 +6,7 @@ import io
 import json
 import zipfile
 
-from apiclient import api, bearer, upload
+from apiclient import purged, api, bearer, upload
 from homes import Home
 from samples import speech, tone_wav
 
@@ -21,7 +21,8 @@ def test_export_holds_everything_kept_and_leaves_nothing_behind(home: Home) -> N
         kept = upload(client, home.device_token, jfk, member="owner",
                       record={"transcript": "ask not", "response": "noted", "action": {"result": "nothing"}}).json()["id"]
         gone = upload(client, home.device_token, tone_wav(0.2), member="owner", record={"transcript": "delete me"}).json()["id"]
-        client.delete(f"/v1/interactions/{gone}", headers=bearer(home.owner_token))
+        job = client.delete(f"/v1/interactions/{gone}", headers=bearer(home.owner_token)).json()
+        purged(client, home.owner_token, job["id"])
         before = _files(home)
         reply = client.get("/v1/export", headers=bearer(home.owner_token))
         assert client.get("/v1/export", headers=bearer(home.device_token)).status_code == 403

@@ -12,8 +12,9 @@ from apiclient import api, bearer
 from homes import Home
 from proofs_helpers import delete, receipt_of, record
 from echoless.errors import BadRequest
-from echoless.privacy import audit, receipts
-from echoless.privacy.records import AuditRow, ReceiptRow
+from echoless.privacy import receipts
+from echoless.vault import audit
+from echoless.vault.records import AuditRow, ReceiptRow
 from echoless.vault.keyring import PARTS
 from echoless.vault.models import DeletionJob
 
@@ -110,7 +111,7 @@ def test_any_change_breaks_the_signature(signed: tuple[dict, str]) -> None:
 def test_wrong_or_missing_key(signed: tuple[dict, str]) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from echoless.privacy.signing import public_key_text
+    from echoless.vault.signing import public_key_text
 
     doc, key = signed
     other = public_key_text(Ed25519PrivateKey.generate().public_key())

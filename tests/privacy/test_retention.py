@@ -10,7 +10,7 @@ from apiclient import api, bearer, upload
 from homes import Home
 from echoless.errors import BadRequest
 from echoless.privacy import preferences, sweeper
-from echoless.privacy.retention import DEFAULTS, expiry
+from echoless.vault.retention import DEFAULTS, expiry
 from echoless.vault import interactions
 from samples import tone_wav
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from apiclient import api, bearer, upload
-from echoless.privacy import audit, preferences
+from echoless.privacy import preferences
+from echoless.vault import audit
 from homes import Home
 from samples import tone_wav
 from voice import say, with_demo_home

@@ -78,7 +78,7 @@ def test_a_restart_in_the_middle_of_the_retry_loop_loses_no_deletion_request(ski
         if home.settings.database_url:
             env.update(ECHOLESS_DATABASE_URL=home.settings.database_url, ECHOLESS_KEYRING_URL=home.settings.keyring_url or "")
         code = (
-            "from echoless.settings import Settings; from echoless.vault.instance import open_vault\n"
+            "from echoless.settings import Settings; from echoless.root import open_vault\n"
             "from echoless.sharing import notices\n"
             "vault = open_vault(Settings()); print(notices.deliver_due(vault)); vault.close()\n"
         )
@@ -86,7 +86,7 @@ def test_a_restart_in_the_middle_of_the_retry_loop_loses_no_deletion_request(ski
         assert done.returncode == 0, done.stderr
         assert "'confirmed': 1" in done.stdout
         assert len(skill.forgets()) == 2 and skill.forgets()[0].body == skill.forgets()[1].body
-        from echoless.vault.instance import open_vault
+        from echoless.root import open_vault
 
         home.vault = open_vault(home.settings)
         assert _statuses(home, job.id) == ["confirmed"]

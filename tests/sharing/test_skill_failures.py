@@ -16,7 +16,7 @@ from speech_synth import synthesise_wav
 from echoless.pipeline import run as pipeline
 from echoless.privacy import receipts
 from echoless.sharing import invoke, ledger, skills, wire
-from echoless.privacy.signing import public_key_text
+from echoless.vault.signing import public_key_text
 
 
 def test_a_skill_that_is_down_gives_the_fallback_from_real_audio(skill_home: Home) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from homes import Home
 from echoless.errors import NotFound
 from echoless.vault import interactions
+from echoless.vault.store import Registry, Store
 from echoless.vault.interactions import NewInteraction
 from echoless.vault.keyring import DataKey
 from echoless.vault.models import Interaction
@@ -96,10 +97,13 @@ def test_retention_dont_save_keeps_nothing_of_that_part(home: Home) -> None:
 
 
 def test_a_failed_database_write_leaves_no_blob_and_no_key(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
-    def disk_full(*_: object) -> None:  # fails inside the row's transaction, after the row was inserted
-        raise RuntimeError("disk full")
+    class DiskFull(Store):  # fails inside the row's transaction, after the row was inserted
+        name = "disk-full"
 
-    monkeypatch.setattr(interactions, "record_hooks", [*interactions.record_hooks, disk_full])
+        def record(self, *_: object) -> None:
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(home.vault, "stores", Registry([*home.vault.stores, DiskFull()]))
     with pytest.raises(RuntimeError):
         interactions.record(home.vault, home.owner, None, NewInteraction(audio=tone_wav(0.1), audio_type="audio/wav", transcript="x"))
     monkeypatch.undo()

@@ -10,7 +10,8 @@ import pytest
 
 from echoless.errors import ConfigError
 from echoless.settings import Settings
-from echoless.vault.instance import init_home, open_vault
+from echoless.vault.instance import init_home
+from echoless.root import open_vault
 
 
 def test_init_makes_private_keys(tmp_path: Path) -> None:

@@ -1,42 +1,58 @@
-"""PRIVACY_MODEL §3.8: every table, blob kind and index declares how it dies."""
+"""PRIVACY_MODEL §3.8: every table, blob kind and index is owned by a store of the registry that declares
+how it dies; no table in the schema is owned by no store, and none by two."""
 
 from __future__ import annotations
 
 from sqlalchemy import inspect
 
-from homes import Home
-from echoless.vault.blobs import BLOB_KINDS
+from echoless import root
+from echoless.settings import Settings
 from echoless.vault.keyring import KeyringBase
 from echoless.vault.migrate import VERSION_TABLES
 from echoless.vault.models import Base
-from echoless.vault.rules import DeletionRule
+from echoless.vault.store import Database, DeletionRule, Registry, Restore
+from homes import Home
 
 
-def _rules() -> dict[str, DeletionRule]:
-    found = {}
-    for metadata in (Base.metadata, KeyringBase.metadata):
-        for table in metadata.tables.values():
-            found[table.name] = table.info.get("deletion_rule")
-    return found
+def _registry() -> Registry:
+    return Registry(root.stores(Settings()))
 
 
-def test_every_declared_table_has_a_rule() -> None:
-    missing = [name for name, rule in _rules().items() if not isinstance(rule, DeletionRule)]
-    assert missing == []
+def test_every_store_declares_a_rule_for_each_of_its_tables() -> None:
+    for store in _registry():
+        for spec in store.tables:
+            assert isinstance(spec.rule, DeletionRule) and spec.why, (store.name, spec.name)
+            assert isinstance(spec.restore, Restore)
+            assert set(spec.encrypted) <= {c.name for c in spec.table.columns}, (store.name, spec.name)
+
+
+def test_no_table_of_the_schema_is_owned_by_no_store() -> None:
+    registry = _registry()
+    declared = {spec.name for spec in registry.tables(Database.DATA)}
+    keyring = {spec.name for spec in registry.tables(Database.KEYRING)}
+    assert set(Base.metadata.tables) == declared
+    assert set(KeyringBase.metadata.tables) == keyring
 
 
 def test_every_table_in_the_databases_is_declared(home: Home) -> None:
-    """A table created by a migration but not declared in the models would have no rule."""
-    declared = set(_rules()) | set(VERSION_TABLES.values())
+    """A table created by a migration but owned by no store would have no rule."""
+    registry = home.vault.stores
+    declared = {spec.name for db in Database for spec in registry.tables(db)} | set(VERSION_TABLES.values())
     for db in (home.vault.data, home.vault.keyring.db):
         actual = set(inspect(db.engine).get_table_names())
         assert actual - declared == set(), f"tables without a deletion rule: {actual - declared}"
 
 
 def test_every_blob_kind_has_a_rule() -> None:
-    assert BLOB_KINDS and all(isinstance(rule, DeletionRule) for rule in BLOB_KINDS.values())
+    kinds = _registry().blob_kinds()
+    assert kinds and all(isinstance(spec.rule, DeletionRule) and spec.key for spec in kinds.values())
 
 
 def test_blob_folders_on_disk_are_declared_kinds(home: Home) -> None:
-    root = home.settings.resolved_blob_dir
-    assert {p.name for p in root.iterdir() if p.is_dir()} <= set(BLOB_KINDS)
+    root_dir = home.settings.resolved_blob_dir
+    assert {p.name for p in root_dir.iterdir() if p.is_dir()} <= set(home.vault.stores.blob_kinds())
+
+
+def test_the_keyring_is_never_restored_from_a_backup() -> None:
+    for spec in _registry().tables(Database.KEYRING):
+        assert spec.rule in (DeletionRule.USER, DeletionRule.INTERACTION_PART)

@@ -18,7 +18,8 @@ import pytest
 from homes import KEEP_EVERYTHING, REPO, make_settings, open_home, set_retention
 from speech_synth import synthesise_wav
 from echoless.pipeline.home import demo_home
-from echoless.vault import accounts, homes
+from echoless.vault import accounts
+from echoless.pipeline import homes
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO / "test-artifacts" / "screenshots"

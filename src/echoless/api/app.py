@@ -8,17 +8,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from echoless import __version__
+from echoless import __version__, root
 from echoless.api import deletions, errors, export, home, interactions, preferences, stream
 from echoless.api import receipts as proofs
 from echoless.api import sharing as skills_api
 from echoless.api.bus import EventBus
-from echoless.derived import api as derived
-from echoless.derived import web as derived_pages
+from echoless.api import derived as derived
+from echoless.web import stats_page as derived_pages
 from echoless.pipeline.timekeeper import Timekeeper
-from echoless.privacy import housekeeping
 from echoless.settings import Settings
-from echoless.vault.instance import open_vault
 from echoless.web import routes as privacy_hub
 
 _LOGGER = logging.getLogger(__name__)
@@ -34,18 +32,17 @@ the shape `{"error": {"code": "...", "message": "...", "status": 404}}` with a s
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        vault = open_vault(settings)
+        vault = root.open_vault(settings)
         app.state.vault = vault
         app.state.bus = EventBus()
-        sweeper = housekeeping.Sweeper(vault)
-        sweeper.start()
+        runner = root.start_background(vault)
         timekeeper = Timekeeper(vault, app.state.bus.publish)
         timekeeper.start()
         try:
             yield
         finally:
             timekeeper.stop()
-            sweeper.stop()
+            runner.stop()
             vault.close()
 
     app = FastAPI(title="echoless", version=__version__, description=DESCRIPTION, lifespan=lifespan)

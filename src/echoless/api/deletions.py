@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from echoless import root
 from echoless.api.deps import MemberDep, VaultDep
 from echoless.api.interactions import aware
-from echoless.errors import BadRequest
+from echoless.errors import BadRequest, ErrorCode
 from echoless.privacy import deletion
 
 router = APIRouter(prefix="/v1", tags=["deletions"])
@@ -24,16 +25,12 @@ class DeletionRequest(BaseModel):
 
 
 @router.post("/deletions", status_code=201, summary="Delete items, a range, or everything (returns once shredded)")
-def create_deletion(vault: VaultDep, member: MemberDep, request: DeletionRequest, background: BackgroundTasks) -> dict[str, Any]:
-    if request.scope == "items":
-        job = deletion.delete_items(vault, member, request.ids or [])
-    elif request.scope == "range":
-        if request.since is None and request.until is None:
-            raise BadRequest("a range needs `since`, `until` or both", code="invalid-range")
-        job = deletion.delete_range(vault, member, aware(request.since), aware(request.until))
-    else:
-        job = deletion.delete_all(vault, member)
-    background.add_task(deletion.purge, vault, job.id)
+def create_deletion(vault: VaultDep, member: MemberDep, request: DeletionRequest) -> dict[str, Any]:
+    if request.scope == "range" and request.since is None and request.until is None:
+        raise BadRequest("a range needs `since`, `until` or both", code=ErrorCode.INVALID_RANGE)
+    job = root.request_deletion(
+        vault, member, request.scope, ids=request.ids or [], since=aware(request.since), until=aware(request.until)
+    )
     return deletion.job_json(job)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from echoless.errors import Forbidden, Unauthorized
+from echoless.errors import ErrorCode, Forbidden, Unauthorized
 from echoless.vault import sessions
 from echoless.vault.accounts import Principal, authenticate
 from echoless.vault.instance import Vault
@@ -34,7 +34,7 @@ def get_principal(
         if signed_in is None:
             raise Unauthorized("the session has ended; sign in again")
         if request.method not in SAFE_METHODS and not sessions.csrf_ok(signed_in, request.headers.get(sessions.CSRF_HEADER)):
-            raise Forbidden(f"a signed-in request that changes something needs the {sessions.CSRF_HEADER} header", code="csrf-failed")
+            raise Forbidden(f"a signed-in request that changes something needs the {sessions.CSRF_HEADER} header", code=ErrorCode.CSRF_FAILED)
         member = signed_in.member
         return Principal(kind="member", household_id=member.household_id, member=member)
     return authenticate(vault, credentials.credentials if credentials else None)

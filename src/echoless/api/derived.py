@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
+from echoless import root
 from echoless.api.deps import MemberDep, VaultDep
 from echoless.derived import corpus, stats, vocabulary
-from echoless.errors import Forbidden
+from echoless.errors import ErrorCode, Forbidden
 
 router = APIRouter(prefix="/v1", tags=["derived data"])
 
@@ -23,8 +24,8 @@ def get_vocabulary(vault: VaultDep, member: MemberDep) -> dict[str, Any]:
 @router.get("/stats", summary="Requests, intents, failures and latencies per day (owner; counts below k suppressed)")
 def get_stats(vault: VaultDep, member: MemberDep, days: Annotated[int | None, Query(ge=1, le=3660)] = None) -> dict[str, Any]:
     if member.role != "owner":
-        raise Forbidden("only the household owner sees the analytics", code="owner-only")
-    return stats.report(vault, days=days)
+        raise Forbidden("only the household owner sees the analytics", code=ErrorCode.OWNER_ONLY)
+    return root.stats_report(vault, days=days)
 
 
 @router.put("/corpus/consent", summary="Opt in to (or withdraw from) improving the assistant")

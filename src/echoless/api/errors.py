@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from echoless.errors import EcholessError
+from echoless.errors import EcholessError, ErrorCode
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,16 +41,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response("invalid-request", _validation_message(exc), 422)
+        return error_response(ErrorCode.INVALID_REQUEST, _validation_message(exc), 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}.get(
-            exc.status_code, "http-error"
-        )
+        code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED, 401: ErrorCode.UNAUTHORIZED,
+                403: ErrorCode.FORBIDDEN}.get(exc.status_code, ErrorCode.HTTP_ERROR)
         return error_response(code, str(exc.detail), exc.status_code)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         _LOGGER.error("unexpected error: %s", type(exc).__name__)
-        return error_response("internal-error", "something went wrong on the server", 500)
+        return error_response(ErrorCode.INTERNAL_ERROR, "something went wrong on the server", 500)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from echoless.api.deps import MemberDep, VaultDep
 from echoless.pipeline import home as home_model
-from echoless.vault import homes
+from echoless.pipeline import homes
 
 router = APIRouter(prefix="/v1/home", tags=["home"])
 

@@ -7,10 +7,12 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from echoless.errors import AudioTooLarge, BadRequest
+from echoless import root
+from echoless.terms import Scope
+from echoless.errors import AudioTooLarge, BadRequest, ErrorCode
 from echoless.pipeline import run as pipeline
 from echoless.privacy import deletion
 from echoless.vault import accounts, interactions
@@ -51,37 +53,37 @@ def _parse_record(raw: str | None) -> dict[str, Any] | None:
     try:
         record = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise BadRequest(f"`record` is not valid JSON: {exc.msg} at position {exc.pos}", code="invalid-json") from exc
+        raise BadRequest(f"`record` is not valid JSON: {exc.msg} at position {exc.pos}", code=ErrorCode.INVALID_JSON) from exc
     if not isinstance(record, dict):
-        raise BadRequest("`record` must be a JSON object", code="invalid-json")
+        raise BadRequest("`record` must be a JSON object", code=ErrorCode.INVALID_JSON)
     allowed = {"transcript", "response", "action", "created_at"}
     unknown = set(record) - allowed
     if unknown:
-        raise BadRequest(f"unknown field(s) in `record`: {', '.join(sorted(unknown))}", code="invalid-record")
+        raise BadRequest(f"unknown field(s) in `record`: {', '.join(sorted(unknown))}", code=ErrorCode.INVALID_RECORD)
     for name in ("transcript", "response"):
         if record.get(name) is not None and not isinstance(record[name], str):
-            raise BadRequest(f"`record.{name}` must be a string", code="invalid-record")
+            raise BadRequest(f"`record.{name}` must be a string", code=ErrorCode.INVALID_RECORD)
     action = record.get("action")
     if isinstance(action, str):
         record["action"] = {"result": action}
     elif action is not None and not isinstance(action, dict):
-        raise BadRequest("`record.action` must be an object or a string", code="invalid-record")
+        raise BadRequest("`record.action` must be an object or a string", code=ErrorCode.INVALID_RECORD)
     if record.get("created_at") is not None:
         try:
             record["created_at"] = aware(datetime.fromisoformat(record["created_at"]))
         except (TypeError, ValueError) as exc:
-            raise BadRequest("`record.created_at` must be an ISO 8601 time", code="invalid-record") from exc
+            raise BadRequest("`record.created_at` must be an ISO 8601 time", code=ErrorCode.INVALID_RECORD) from exc
     return record
 
 
 def _who(vault: Vault, principal: accounts.Principal, member_name: str | None) -> tuple[Member, str | None]:
     if principal.kind == "device":
         if not member_name:
-            raise BadRequest("a device must name the member who spoke (form field `member`)", code="member-required")
+            raise BadRequest("a device must name the member who spoke (form field `member`)", code=ErrorCode.MEMBER_REQUIRED)
         return accounts.find_member(vault, principal.household_id, member_name), principal.device.id  # type: ignore[union-attr]
     assert principal.member is not None
     if member_name and member_name not in (principal.member.name, principal.member.id):
-        raise BadRequest("a member token records for its own member only", code="member-mismatch")
+        raise BadRequest("a member token records for its own member only", code=ErrorCode.MEMBER_MISMATCH)
     return principal.member, None
 
 
@@ -140,7 +142,7 @@ def list_interactions(
         from echoless.derived import search as index  # the keyed-token index (PRIVACY_MODEL §3.3)
 
         if since or until or device:
-            raise BadRequest("`search` cannot be combined with since, until or device", code="invalid-search")
+            raise BadRequest("`search` cannot be combined with since, until or device", code=ErrorCode.INVALID_SEARCH)
         page = index.search(vault, member, search, cursor=cursor, limit=limit)
         return {"items": [item.to_json() for item in page.items], "next_cursor": page.next_cursor}
     device_id = accounts.find_device(vault, member.household_id, device).id if device else None
@@ -167,9 +169,6 @@ def get_audio(vault: VaultDep, member: MemberDep, item_id: str, of: SubjectQuery
 
 
 @router.delete("/interactions/{item_id}", summary="Delete one interaction (returns once its keys are destroyed)")
-def delete_interaction(
-    vault: VaultDep, member: MemberDep, item_id: str, background: BackgroundTasks, of: SubjectQuery = None
-) -> dict[str, Any]:
-    job = deletion.delete_items(vault, history_subject(vault, member, of), [item_id])
-    background.add_task(deletion.purge, vault, job.id)
+def delete_interaction(vault: VaultDep, member: MemberDep, item_id: str, of: SubjectQuery = None) -> dict[str, Any]:
+    job = root.request_deletion(vault, history_subject(vault, member, of), Scope.ITEMS, ids=[item_id])
     return deletion.job_json(job)

@@ -8,7 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from echoless.api.deps import MemberDep, VaultDep
-from echoless.privacy import audit, receipts
+from echoless.privacy import receipts
+from echoless.vault import audit
 
 router = APIRouter(prefix="/v1", tags=["receipts"])
 

@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from echoless.errors import BadRequest, EcholessError
+from echoless.errors import BadRequest, EcholessError, ErrorCode
 from echoless.pipeline import events as ev
 from echoless.pipeline import run as pipeline
 from echoless.pipeline.vad import SPEECH_END, SPEECH_START, Endpointer
@@ -61,9 +61,9 @@ def _start_message(raw: str) -> dict[str, Any]:
     try:
         message = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise BadRequest("the first message must be JSON {\"type\": \"start\", ...}", code="invalid-json") from exc
+        raise BadRequest("the first message must be JSON {\"type\": \"start\", ...}", code=ErrorCode.INVALID_JSON) from exc
     if not isinstance(message, dict) or message.get("type") != "start":
-        raise BadRequest("the first message must be {\"type\": \"start\", ...}", code="invalid-message")
+        raise BadRequest("the first message must be {\"type\": \"start\", ...}", code=ErrorCode.INVALID_MESSAGE)
     return message
 
 
@@ -79,7 +79,7 @@ async def stream(websocket: WebSocket) -> None:
         principal = await run_in_threadpool(accounts.authenticate, vault, token)
         if principal.kind == "device":
             if not start.get("member"):
-                raise BadRequest("a device must name the member who speaks", code="member-required")
+                raise BadRequest("a device must name the member who speaks", code=ErrorCode.MEMBER_REQUIRED)
             member = await run_in_threadpool(accounts.find_member, vault, principal.household_id, start["member"])
             device_id = principal.device.id  # type: ignore[union-attr]
         else:
@@ -138,7 +138,7 @@ async def _utterance(websocket: WebSocket, sock: _Socket, vault: Vault) -> bytes
                     await sock.send(SPEECH_START)
                 await sock.send(SPEECH_END)
                 return endpointer.audio
-            await sock.send(ev.ERROR, code="invalid-message", message="send binary PCM frames or {\"type\": \"end\"}")
+            await sock.send(ev.ERROR, code=ErrorCode.INVALID_MESSAGE, message="send binary PCM frames or {\"type\": \"end\"}")
 
 
 async def _run(vault: Vault, member: Any, device_id: str | None, pcm: bytes, speak: bool, sock: _Socket) -> None:

@@ -10,7 +10,7 @@ import sys
 
 from echoless.cli import history, home, privacy, proofs, setup, sharing
 from echoless.cli.common import err_console, settings
-from echoless.derived import cli as derived
+from echoless.cli import derived as derived
 from echoless.errors import EcholessError
 
 app = typer.Typer(

@@ -11,10 +11,11 @@ from typing import Any
 
 from rich.console import Console
 
-from echoless.errors import EcholessError
+from echoless.errors import EcholessError, ErrorCode
 from echoless.settings import Settings
 from echoless.vault import accounts
-from echoless.vault.instance import Vault, open_vault
+from echoless.vault.instance import Vault
+from echoless.root import open_vault
 from echoless.vault.models import Member
 
 console = Console(soft_wrap=True)
@@ -54,5 +55,5 @@ def parse_time(value: str | None, option: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise EcholessError(f"{option} must be an ISO 8601 time, e.g. 2026-11-25T08:00", code="invalid-time", status=400) from exc
+        raise EcholessError(f"{option} must be an ISO 8601 time, e.g. 2026-11-25T08:00", code=ErrorCode.INVALID_TIME) from exc
     return parsed if parsed.tzinfo else parsed.astimezone(UTC)

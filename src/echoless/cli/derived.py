@@ -10,8 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from echoless import root
 from echoless.cli.common import console, member, print_json, vault
-from echoless.derived import backup as backups
+from echoless.privacy import backup as backups
 from echoless.derived import corpus, stats, vocabulary
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -24,7 +25,7 @@ def stats_command(
 ) -> None:
     """Requests, intents, failures and latencies per day; counts below k are suppressed."""
     with vault() as v:
-        body = stats.report(v, days=days)
+        body = root.stats_report(v, days=days)
     if as_json:
         print_json(body)
         return
@@ -57,7 +58,7 @@ def backup_command(
 def restore_command(file: Path, as_json: JsonOpt = False) -> None:
     """Restore a backup, then replay the current deletion journal onto it (stop the server first)."""
     with vault() as v:
-        done = backups.restore(v, file)
+        done = root.restore(v, file)
     if as_json:
         print_json(done.to_json())
     else:

@@ -10,8 +10,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from echoless import root
 from echoless.cli.common import console, member, parse_time, print_json, vault
-from echoless.errors import AudioTooLarge, BadRequest, EcholessError
+from echoless.terms import Scope
+from echoless.errors import AudioTooLarge, BadRequest, EcholessError, ErrorCode
 from echoless.privacy import deletion
 from echoless.vault import accounts, interactions
 from echoless.vault.instance import Vault
@@ -23,7 +25,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 def _read_audio(v: Vault, path: Path) -> bytes:
     if not path.is_file():
-        raise BadRequest(f"{path} is not a file", code="file-not-found")
+        raise BadRequest(f"{path} is not a file", code=ErrorCode.FILE_NOT_FOUND)
     if path.stat().st_size > v.settings.max_audio_bytes:
         raise AudioTooLarge(f"the audio is larger than the limit of {v.settings.max_audio_bytes} bytes")
     return path.read_bytes()
@@ -113,7 +115,7 @@ def history(
             from echoless.derived import search as index  # the keyed-token index
 
             if since or until or device:
-                raise BadRequest("--search cannot be combined with --since, --until or --device", code="invalid-search")
+                raise BadRequest("--search cannot be combined with --since, --until or --device", code=ErrorCode.INVALID_SEARCH)
             page = index.search(v, who, search, cursor=cursor, limit=limit)
         else:
             device_id = accounts.find_device(v, who.household_id, device).id if device else None
@@ -177,7 +179,7 @@ def delete(
     """Delete interactions: by id, a time range, or --all. Returns once the keys are destroyed."""
     chosen = sum([bool(ids), since is not None or until is not None, everything])
     if chosen != 1:
-        raise BadRequest("name ids, or --since/--until, or --all (exactly one of them)", code="invalid-scope")
+        raise BadRequest("name ids, or --since/--until, or --all (exactly one of them)", code=ErrorCode.INVALID_SCOPE)
     with vault() as v:
         who = member(v, user)
         what = (
@@ -187,18 +189,16 @@ def delete(
         )
         if not yes:
             if not sys.stdin.isatty():
-                raise BadRequest("not on a terminal: pass --yes to confirm the deletion", code="confirmation-required")
+                raise BadRequest("not on a terminal: pass --yes to confirm the deletion", code=ErrorCode.CONFIRMATION_REQUIRED)
             if not typer.confirm(f"Delete {what}? This cannot be undone"):
                 raise typer.Exit(code=1)
-        if everything:
-            job = deletion.delete_all(v, who)
-        elif ids:
-            job = deletion.delete_items(v, who, ids)
-        else:
-            job = deletion.delete_range(v, who, parse_time(since, "--since"), parse_time(until, "--until"))
+        scope = Scope.ALL if everything else Scope.ITEMS if ids else Scope.RANGE
+        job = root.request_deletion(
+            v, who, scope, ids=ids or [], since=parse_time(since, "--since"), until=parse_time(until, "--until")
+        )
         if not as_json:
-            console.print(f"Shredded: {what} (keys destroyed at {job.shredded_at:%H:%M:%S}); purging…")
-        job = deletion.purge(v, job.id)
+            console.print(f"Shredded: {what} (keys destroyed at {job.shredded_at:%H:%M:%S}).")
+        job = deletion.get_job(v, who, job.id)  # a one-shot command's runner purges at once
     if as_json:
         print_json(deletion.job_json(job))
     else:

@@ -11,7 +11,8 @@ from rich.table import Table
 
 from echoless.cli.common import console, member, print_json, vault
 from echoless.pipeline import home as home_model
-from echoless.vault import accounts, homes
+from echoless.vault import accounts
+from echoless.pipeline import homes
 
 home_app = typer.Typer(help="The household's devices and areas (what the assistant can switch).", no_args_is_help=True)
 
@@ -68,10 +69,11 @@ def home_remove_area(name: str) -> None:
 
 def demo(
     user: Annotated[str | None, typer.Option("--user", help="Whose history to fill (default: the owner).")] = None,
-    keep_audio: Annotated[bool, typer.Option("--keep-audio/--no-keep-audio", help="Keep the demo's recordings for 7 days so the history has audio.")] = True,
+    keep_audio: Annotated[bool, typer.Option("--keep-audio", help="Change the member's recording retention to 7 days first, so the demo's history has audio (default: settings are left alone).")] = False,
 ) -> None:
     """Make the demo household (kitchen, living room, bedroom; three lights and a coffee maker) and fill
-    its history by running spoken requests through the real pipeline. Safe to run again."""
+    its history by running spoken requests through the real pipeline. Safe to run again. The member's
+    privacy settings are left as they are (recordings: not saved, by default) unless --keep-audio."""
     from echoless.demo import CLIPS, clip
     from echoless.pipeline import run as pipeline
     from echoless.privacy import preferences
@@ -97,6 +99,8 @@ def demo(
         if keep_audio:
             who = accounts.get_member(v, who.id)
             preferences.update(v, who, retention_changes={"audio": "7d"})
+            console.print(f"Changed {who.name}'s settings: recordings are now kept for 7 days "
+                          f"(`echoless settings set --audio dont_save --user {who.name}` turns that off).", highlight=False)
         with Progress(console=console) as progress:
             task = progress.add_task("Speaking to the assistant", total=len(CLIPS))
             for index, name in enumerate(CLIPS):
@@ -105,7 +109,9 @@ def demo(
                 progress.advance(task)
         current = accounts.get_member(v, who.id)
         accounts.update_member_settings(v, who.id, {**current.settings, "demo_loaded": True})
-    console.print(f"Demo loaded: {len(CLIPS)} requests in {who.name}'s history. See `echoless history`.")
+    recordings = preferences.of(current).to_json()["retention_labels"]["audio"]
+    console.print(f"Demo loaded: {len(CLIPS)} requests in {who.name}'s history (recordings: {recordings}, "
+                  f"as {who.name}'s settings say). See `echoless history`.", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

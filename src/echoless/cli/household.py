@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from echoless import root
 from echoless.cli.common import console, print_json, vault
-from echoless.errors import BadRequest
+from echoless.errors import BadRequest, ErrorCode
 from echoless.privacy import deletion
 from echoless.vault import accounts
 
@@ -19,7 +20,7 @@ tokens_app = typer.Typer(help="API and device tokens.", no_args_is_help=True)
 def read_password_stdin() -> str:
     line = sys.stdin.readline().rstrip("\r\n")
     if len(line) < accounts.MIN_PASSWORD:
-        raise BadRequest(f"a password must have at least {accounts.MIN_PASSWORD} characters (read from stdin)", code="weak-password")
+        raise BadRequest(f"a password must have at least {accounts.MIN_PASSWORD} characters (read from stdin)", code=ErrorCode.WEAK_PASSWORD)
     return line
 
 
@@ -30,9 +31,9 @@ def members_remove(
 ) -> None:
     """Remove a member with all of their data (history, keys, sign-ins, tokens). Cannot be undone."""
     if not yes:
-        raise BadRequest(f"this deletes {name!r} and all of their data for good; add --yes to confirm", code="confirm-required")
+        raise BadRequest(f"this deletes {name!r} and all of their data for good; add --yes to confirm", code=ErrorCode.CONFIRMATION_REQUIRED)
     with vault() as v:
-        member, job = accounts.remove_member(v, accounts.default_household(v).id, name)
+        member, job = root.remove_member(v, accounts.default_household(v).id, name)
     if as_json:
         print_json({"id": member.id, "name": member.name, "deletion": deletion.job_json(job)})  # type: ignore[arg-type]
     else:
@@ -81,7 +82,7 @@ def tokens_revoke(
 ) -> None:
     """Revoke one token, or every token of a member or a device."""
     if sum(x is not None for x in (token_id, member, device)) != 1:
-        raise BadRequest("name one token id, or --member NAME, or --device NAME", code="invalid-scope")
+        raise BadRequest("name one token id, or --member NAME, or --device NAME", code=ErrorCode.INVALID_SCOPE)
     with vault() as v:
         household = accounts.default_household(v).id
         if token_id:

@@ -9,8 +9,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from echoless import root
 from echoless.cli.common import console, member, print_json, vault
-from echoless.privacy import preferences, retention
+from echoless.privacy import housekeeping, preferences
+from echoless.vault import retention
 
 settings_app = typer.Typer(help="Show or change a member's privacy settings.", invoke_without_command=True)
 
@@ -60,8 +62,6 @@ def settings_set(
 
 def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Purge what retention says is due and finish interrupted deletions (for cron)."""
-    from echoless.privacy import housekeeping
-
     with vault() as v:
         housekeeping.startup(v)
         counts = housekeeping.sweep(v)
@@ -97,10 +97,8 @@ def verify(
 ) -> None:
     """Scan every store (and backups) byte for byte for anything of a deleted item, any plaintext, and
     any derived artefact without a living source."""
-    from echoless.privacy.verifier import verify as scan
-
     with vault() as v:
-        report = scan(v, backups=backup or [])
+        report = root.verify(v, backups=backup or [])
     if as_json:
         print_json(report.to_json())
     else:

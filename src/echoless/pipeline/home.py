@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from echoless.errors import BadRequest, Conflict, NotFound
+from echoless.errors import BadRequest, Conflict, ErrorCode, NotFound
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class HomeState:
         """Add an item to the shopping list; an item already there is (re)opened, never doubled."""
         name = " ".join(name.split())
         if not name:
-            raise BadRequest("a shopping list item needs a name", code="home-invalid")
+            raise BadRequest("a shopping list item needs a name", code=ErrorCode.HOME_INVALID)
         item = self.find_item(name)
         if item is None:
             item = ShoppingItem(name)
@@ -117,7 +117,7 @@ class HomeState:
         self, seconds: int, now: datetime, *, name: str | None = None, area: str | None = None
     ) -> Timer:
         if seconds <= 0:
-            raise BadRequest("a timer needs a positive duration", code="home-invalid")
+            raise BadRequest("a timer needs a positive duration", code=ErrorCode.HOME_INVALID)
         timer = Timer(
             id=uuid.uuid4().hex[:12],
             total_seconds=int(seconds),
@@ -183,7 +183,7 @@ class HomeState:
         except (ValueError, KeyError, TypeError) as exc:
             # The message names what was wrong, never the content.
             raise BadRequest(
-                f"home state is not valid ({type(exc).__name__})", code="home-state-invalid"
+                f"home state is not valid ({type(exc).__name__})", code=ErrorCode.HOME_STATE_INVALID
             ) from None
 
 
@@ -191,9 +191,9 @@ class HomeState:
 def add_area(home: HomeState, name: str) -> str:
     name = " ".join(name.split())
     if not name:
-        raise BadRequest("an area needs a name", code="home-invalid")
+        raise BadRequest("an area needs a name", code=ErrorCode.HOME_INVALID)
     if home.find_area(name) is not None:
-        raise Conflict("an area with this name exists", code="home-conflict")
+        raise Conflict("an area with this name exists", code=ErrorCode.HOME_CONFLICT)
     home.areas.append(name)
     return name
 
@@ -211,13 +211,13 @@ def remove_area(home: HomeState, name: str) -> None:
 def add_device(home: HomeState, name: str, kind: str, area: str | None = None) -> Device:
     name = " ".join(name.split())
     if not name:
-        raise BadRequest("a device needs a name", code="home-invalid")
+        raise BadRequest("a device needs a name", code=ErrorCode.HOME_INVALID)
     if kind not in DEVICE_KINDS:
-        raise BadRequest(f"device kind must be one of {', '.join(DEVICE_KINDS)}", code="home-invalid")
+        raise BadRequest(f"device kind must be one of {', '.join(DEVICE_KINDS)}", code=ErrorCode.HOME_INVALID)
     if home.find_device(name) is not None:
-        raise Conflict("a device with this name exists", code="home-conflict")
+        raise Conflict("a device with this name exists", code=ErrorCode.HOME_CONFLICT)
     if home.find_area(name) is not None:
-        raise Conflict("a device cannot share its name with an area", code="home-conflict")
+        raise Conflict("a device cannot share its name with an area", code=ErrorCode.HOME_CONFLICT)
     resolved_area: str | None = None
     if area is not None:
         resolved_area = home.find_area(area)

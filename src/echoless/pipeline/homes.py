@@ -3,8 +3,7 @@ key. The effects of actions live here: they are the household's own state, not h
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import select
@@ -14,20 +13,21 @@ from echoless.vault import crypto
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
 from echoless.vault.models import HomeStateRow
+from echoless.vault.store import DeletionRule, Store, TableSpec
 
-# Called after a home is saved (the timekeeper learns of new timers this way).
-listeners: list[Callable[[str, HomeState], None]] = []
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
+SAVED = "home-saved"  # told (household id, home) after a home is saved: the timekeeper learns of new timers
+
+
+class HomeStore(Store):
+    name = "home"
+    tables = (
+        TableSpec(HomeStateRow, DeletionRule.USER_STATE, "the effects of actions are the household's own state",
+                  {"state": "the household key"}),
+    )
 
 
 def _aad(household_id: str) -> bytes:
     return crypto.content_aad(household_id, household_id, "home")
-
-
-def _lock(household_id: str) -> threading.Lock:
-    with _locks_guard:
-        return _locks.setdefault(household_id, threading.Lock())
 
 
 def load(vault: Vault, household_id: str) -> HomeState:
@@ -49,14 +49,13 @@ def save(vault: Vault, household_id: str, home: HomeState) -> None:
         else:
             row.state = state
             row.updated_at = utcnow()
-    for listener in listeners:
-        listener(household_id, home)
+    vault.runtime.tell(SAVED, household_id, home)
 
 
 @contextmanager
 def edit(vault: Vault, household_id: str) -> Iterator[HomeState]:
     """Load, change and save one household's home without losing a concurrent change in this process."""
-    with _lock(household_id):
+    with vault.runtime.locks(f"home:{household_id}"):
         home = load(vault, household_id)
         yield home
         save(vault, household_id, home)

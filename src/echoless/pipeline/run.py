@@ -5,32 +5,31 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from echoless.content import Content
-from echoless.errors import EcholessError
+from echoless.derived import stats, vocabulary
+from echoless.errors import EcholessError, RunFailed
 from echoless.pipeline import events as ev
+from echoless.pipeline.outcome import Outcome
 from echoless.pipeline.audio import DecodedAudio, decode_audio, trim_silence, with_lead_in
 from echoless.pipeline.prompt import recognition_prompt
 from echoless.pipeline.recognise import Transcript, get_recogniser
-from echoless.pipeline.skills import act, is_privacy_intent
+from echoless.pipeline.skills import act, is_privacy_intent, privacy
 from echoless.pipeline.speak import synthesise
 from echoless.pipeline.understand import IntentMatch, get_understander
 from echoless.settings import Settings
 from echoless.sharing import invoke as sharing_invoke, skills as sharing
-from echoless.vault import homes, interactions
+from echoless.vault import interactions
+from echoless.pipeline import homes
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
 
 _LOGGER = logging.getLogger(__name__)
-
-# Derived stores plug in here (echoless.derived.hooks): words to bias recognition with, per member, and
-# a content-free note of each finished run (intent name, success, seconds) for analytics.
-prompt_words: list[Callable[[Vault, Member], list[str]]] = []
-run_hooks: list[Callable[[Vault, str | None, bool, float], None]] = []
 
 
 @dataclass
@@ -55,16 +54,6 @@ class RunResult:
             "response": self.response,
             "events": [e.to_json() for e in self.events],
         }
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What acting on an utterance produced: the answer, the action record, and whether to record it."""
-
-    response: str
-    action: dict[str, Any] | None
-    record: bool = True
-    share_id: str | None = None  # a third-party skill got a share; linked to the interaction once recorded
 
 
 def local_now() -> datetime:
@@ -104,8 +93,7 @@ def run(
     started = time.perf_counter()
     try:
         if prompt is None:
-            extra = [word for source in prompt_words for word in source(vault, member)]
-            prompt = recognition_prompt(homes.load(vault, member.household_id), extra_words=extra)
+            prompt = recognition_prompt(homes.load(vault, member.household_id), extra_words=vocabulary.prompt_words(vault, member))
         decoded, transcript = hear(vault.settings, audio, prompt=prompt)
         publish(ev.STT_END, text=transcript.text, audio_seconds=decoded.duration, elapsed=transcript.elapsed)
         now = local_now()
@@ -113,7 +101,8 @@ def run(
             match = get_understander().understand(transcript.text, home)
             # Built-in and privacy intents keep priority; an enabled third-party skill is tried only after.
             skill = sharing.match_text(vault, member, transcript.text) if match is None else None
-            match = skill.as_intent_match() if skill is not None else match
+            if skill is not None:
+                match = IntentMatch(name=skill.intent_name, slots=dict(skill.slots), response=skill.intent)
             publish(ev.INTENT_END, intent=match.name if match else None, slots=match.slots if match else {})
             outcome = _act(vault, member, match, home, now) if skill is None else None
         if skill is not None:  # outside the household's lock: a slow skill holds nothing up
@@ -144,6 +133,12 @@ def run(
         publish(ev.ERROR, code=exc.code, message=exc.message)
         _after_run(vault, None, False, time.perf_counter() - started)
         raise
+    except Exception as exc:  # a bug in a skill or a store: a typed error, logged once, never its message
+        _LOGGER.error("pipeline run failed: %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
+        failure = RunFailed("something went wrong while handling the request")
+        publish(ev.ERROR, code=failure.code, message=failure.message)
+        _after_run(vault, None, False, time.perf_counter() - started)
+        raise failure from exc
     succeeded = match is not None and (outcome.action or {}).get("success", True) is not False
     _after_run(vault, match.name if match else None, succeeded, time.perf_counter() - started)
     return RunResult(
@@ -159,18 +154,15 @@ def run(
 
 
 def _after_run(vault: Vault, intent: str | None, success: bool, seconds: float) -> None:
-    for hook in run_hooks:
-        try:
-            hook(vault, intent, success, seconds)
-        except Exception as exc:  # analytics must never fail a request; no traceback: it could quote content
-            _LOGGER.error("a run hook failed: %s", type(exc).__name__)
+    try:
+        stats.count_run(vault, intent, success, seconds)
+    except Exception as exc:  # analytics must never fail a request; no traceback: it could quote content
+        _LOGGER.error("counting a run failed: %s", type(exc).__name__)
 
 
 def _act(vault: Vault, member: Member, match: IntentMatch | None, home: Any, now: datetime) -> Outcome:
     if match is not None and is_privacy_intent(match.name):
-        from echoless.privacy import voice  # privacy sits above the pipeline; import at use
-
-        return voice.handle(vault, member, match, now)
+        return privacy.handle(vault, member, match, now)
     result = act(match, home, now=now)
     action = {
         "intent": result.intent,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from echoless.pipeline import events as ev
 from echoless.pipeline.home import HomeState
 from echoless.pipeline.skills.timers import announcement, fired_timers, next_deadline
-from echoless.vault import homes
+from echoless.pipeline import homes
 from echoless.vault.instance import Vault
 
 _LOGGER = logging.getLogger(__name__)
@@ -33,12 +33,12 @@ class Timekeeper:
         self._last_scan = 0.0
 
     def start(self) -> None:
-        homes.listeners.append(self._on_save)
+        self.vault.runtime.listen(homes.SAVED, self._on_save)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        homes.listeners.remove(self._on_save)
+        self.vault.runtime.unlisten(homes.SAVED, self._on_save)
         self._thread.join(timeout=5)
 
     def _on_save(self, household_id: str, home: HomeState) -> None:

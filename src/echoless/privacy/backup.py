@@ -28,24 +28,18 @@ from typing import Any
 
 from sqlalchemy import Table, delete, insert, select, update
 
-from echoless.derived import lineage
-from echoless.errors import BadRequest
+from echoless.errors import BadRequest, ErrorCode
 from echoless.privacy import deletion
-from echoless.vault.blobs import BLOB_KINDS
+from echoless.terms import PARTS
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
-from echoless.vault.keyring import PARTS
-from echoless.vault.models import Base, DeletionJob, Interaction, Member
+from echoless.vault.models import DeletionJob, Interaction, Member
+from echoless.vault.store import Database, Restore, Scan
 
 _LOGGER = logging.getLogger(__name__)
 FORMAT = "echoless-backup/1"
 SUFFIX = ".echoless-backup"
 CHUNK = 1000
-# Not restored: the current rows stay. The journal and the other content-free records must survive a
-# restore (the journal is what is replayed); credentials and sign-ins must not go back in time.
-KEEP_CURRENT = frozenset({
-    "deletion_jobs", "audit_log", "receipts", "shares", "share_notices", "tokens", "web_sessions", "sign_in_throttle",
-})
 
 
 def backup_dir(vault: Vault) -> Path:
@@ -73,8 +67,16 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _tables() -> list[Table]:
-    return list(Base.metadata.sorted_tables)
+def _tables(vault: Vault) -> list[Table]:
+    """The data tables of every store, parents before children (the keyring is never backed up)."""
+    names = {spec.name for spec in vault.stores.tables()}
+    metadata = next(iter(vault.stores.tables())).table.metadata
+    return [table for table in metadata.sorted_tables if table.name in names]
+
+
+def _restored(vault: Vault) -> set[str]:
+    """Tables a restore takes from the backup; the rest keep their current rows (store declarations)."""
+    return {spec.name for spec in vault.stores.tables() if spec.restore == Restore.CONTENT}
 
 
 @dataclass
@@ -105,11 +107,11 @@ def make(vault: Vault, out: Path | None = None) -> BackupInfo:
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
         with vault.data.read() as session:  # one read transaction: a consistent snapshot of the tables
             journal = _journal_position(session)
-            for table in _tables():
+            for table in _tables(vault):
                 lines = [json.dumps({k: _encode(v) for k, v in row.items()}) for row in session.execute(select(table)).mappings()]
                 counts[table.name] = len(lines)
                 archive.writestr(f"tables/{table.name}.jsonl", "\n".join(lines))
-        for kind in BLOB_KINDS:
+        for kind in vault.stores.blob_kinds():
             for blob_id in sorted(vault.blobs.list(kind)):
                 archive.writestr(f"blobs/{kind}/{blob_id}", vault.blobs.get(kind, blob_id))
                 blobs += 1
@@ -127,9 +129,9 @@ def read_manifest(path: Path) -> dict[str, Any]:
         with zipfile.ZipFile(path) as archive:
             manifest = json.loads(archive.read("manifest.json"))
     except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
-        raise BadRequest(f"{path} is not an echoless backup", code="invalid-backup") from exc
+        raise BadRequest(f"{path} is not an echoless backup", code=ErrorCode.INVALID_BACKUP) from exc
     if manifest.get("format") != FORMAT:
-        raise BadRequest(f"{path} is not an echoless backup of format {FORMAT}", code="invalid-backup")
+        raise BadRequest(f"{path} is not an echoless backup of format {FORMAT}", code=ErrorCode.INVALID_BACKUP)
     return manifest
 
 
@@ -158,7 +160,8 @@ def restore(vault: Vault, path: Path) -> Restored:
     """Restore a backup, then replay the current deletion journal onto it (see the module docstring)."""
     manifest = read_manifest(path)
     done = Restored()
-    tables = [t for t in _tables() if t.name not in KEEP_CURRENT]
+    restored = _restored(vault)
+    tables = [t for t in _tables(vault) if t.name in restored]
     with zipfile.ZipFile(path) as archive:
         with vault.data.write() as session:
             for table in reversed(tables):
@@ -170,7 +173,7 @@ def restore(vault: Vault, path: Path) -> Restored:
                     session.execute(insert(table), rows[start : start + CHUNK])
                 done.tables[table.name] = len(rows)
         names = set(archive.namelist())
-        for kind in BLOB_KINDS:
+        for kind in vault.stores.blob_kinds():
             wanted = {n.split("/", 2)[2] for n in names if n.startswith(f"blobs/{kind}/")}
             for blob_id in set(vault.blobs.list(kind)) - wanted:
                 vault.blobs.delete(kind, blob_id)
@@ -194,16 +197,7 @@ def replay_journal(vault: Vault) -> int:
     with vault.data.read() as session:
         jobs = list(session.scalars(select(DeletionJob).order_by(DeletionJob.requested_at)))
     for job in jobs:
-        if job.key_ids:
-            deletion._purge_under_keys(vault, job)
-        elif set(job.parts) != set(PARTS):
-            with vault.data.read() as session:
-                present = list(session.scalars(select(Interaction.id).where(Interaction.id.in_(job.item_ids))))
-            if present:
-                deletion._purge_parts(vault, [DeletionJob(id=job.id, item_ids=present, parts=list(job.parts))])
-        else:
-            deletion._purge_rows(vault, [job])
-        lineage.forget(vault, [job])
+        deletion.purge_stores(vault, [job])
     return len(jobs)
 
 
@@ -232,8 +226,7 @@ def _purge_undecryptable(vault: Vault, done: Restored) -> None:
     dead = sorted(rows - keyed)
     if dead:
         restore = DeletionJob(id="restore", member_id="", item_ids=dead, key_ids=[], parts=list(PARTS))
-        deletion._purge_rows(vault, [restore])
-        lineage.forget(vault, [restore])
+        deletion.purge_stores(vault, [restore])
     done.undecryptable_purged = len(dead)
     stray = sorted(keyed - rows)
     if stray:
@@ -243,3 +236,26 @@ def _purge_undecryptable(vault: Vault, done: Restored) -> None:
 def backups_in_home(vault: Vault) -> list[Path]:
     folder = backup_dir(vault)
     return sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []
+
+
+def check(vault: Vault, path: Path, scan: Scan) -> None:
+    """The verifier's look at one backup: no key material, scannable bytes, and nothing of a deleted
+    item that can still be decrypted."""
+    report = scan.report
+    try:
+        read_manifest(path)
+        archive = zipfile.ZipFile(path)
+    except Exception:
+        report.add("backups", "unreadable-backup", "a file in the backup folder is not an echoless backup", path.name)
+        return
+    keyring_tables = {spec.name for spec in vault.stores.tables(Database.KEYRING)}
+    with archive:
+        names = archive.namelist()
+        if any(n.startswith("tables/") and n[len("tables/"):].split(".")[0] in keyring_tables for n in names):
+            report.add("backups", "key-in-backup", "a backup holds key material", path.name)
+        if any(info.compress_type != zipfile.ZIP_STORED for info in archive.infolist()):
+            report.add("backups", "unscannable-backup", "a backup is compressed, so its bytes cannot be scanned", path.name)
+        in_backup = {row["id"] for row in rows_of(archive, "interactions")}
+    keyed = vault.keyring.data_key_item_ids()
+    for item_id in sorted(in_backup & scan.deleted_ids & keyed):
+        report.add("backups", "deleted-residue", f"a deleted item in {path.name} can still be decrypted", item_id)

@@ -1,8 +1,10 @@
 """The deletion journal (PRIVACY_MODEL §2, §3.5). Every deletion — one item, a range, everything,
-retention — is a journalled job: the job row, the hiding of the items and the shred hooks' work (skill
+retention — is a journalled job: the job row, the hiding of the items and every store's `shred` (skill
 deletion requests, forgetting derived data) commit first, then the keys are destroyed (shredded, inside
-the request), then every store physically removes its data (purged). A crash at any point is resumed
-from the journal by `resume()`; every step is idempotent. The steps work on lists of jobs, so that a
+the request), then every store of the registry physically removes its data, and only then is the job
+marked purged, with its receipt in the same transaction. A crash at any point is resumed from the
+journal by `resume()`; every step is idempotent. When to purge is the job runner's decision
+(privacy/runner.py), told through `vault.runtime.runner`. The steps work on lists of jobs, so that a
 retention sweep shares each transaction among thousands of members' jobs."""
 
 from __future__ import annotations
@@ -11,29 +13,20 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from echoless.errors import BadRequest, NotFound
-from echoless.privacy import audit
+from echoless.errors import BadRequest, ErrorCode, NotFound
+from echoless.terms import PARTS, JobState, Scope
+from echoless.vault import audit
 from echoless.vault.accounts import new_id
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
-from echoless.vault.keyring import PARTS
 from echoless.vault.models import DeletionJob, Interaction, Member
+from echoless.vault.store import Database
 
 _LOGGER = logging.getLogger(__name__)
 BATCH = 1000
-
-# Called with the jobs of one pass (one job, or a retention sweep's many). Shred hooks run inside the
-# transaction that journals the jobs, before any key is destroyed: whatever still needs the keys (naming
-# a pseudonym to a third party, forgetting derived data) commits with the journal, in one durable write.
-# Purge hooks run after the jobs are purged (receipts, derived stores). Each must be idempotent: a
-# resumed job calls them again.
-ShredHook = Callable[[Session, Vault, list[DeletionJob]], None]
-JobHook = Callable[[Vault, list[DeletionJob]], None]
-shred_hooks: list[ShredHook] = []
-purge_hooks: list[JobHook] = []
 
 
 def _start(vault: Vault, jobs: list[DeletionJob], hide: Callable[[Session], None] | None = None) -> list[DeletionJob]:
@@ -48,8 +41,8 @@ def _start(vault: Vault, jobs: list[DeletionJob], hide: Callable[[Session], None
         if hide is not None:
             hide(session)
         session.flush()
-        for hook in shred_hooks:
-            hook(session, vault, jobs)
+        for store in vault.stores:
+            store.shred(session, vault, jobs)
     return jobs
 
 
@@ -66,7 +59,7 @@ def _hide_items(ids: list[str], now: datetime) -> Callable[[Session], None]:
 def delete_items(vault: Vault, member: Member, item_ids: Sequence[str]) -> DeletionJob:
     ids = list(dict.fromkeys(item_ids))
     if not ids:
-        raise BadRequest("name at least one interaction to delete", code="nothing-to-delete")
+        raise BadRequest("name at least one interaction to delete", code=ErrorCode.NOTHING_TO_DELETE)
     with vault.data.read() as session:
         current = session.get(Member, member.id)
         owned = set(
@@ -81,12 +74,12 @@ def delete_items(vault: Vault, member: Member, item_ids: Sequence[str]) -> Delet
         )
     if owned != set(ids):
         raise NotFound("no such interaction")
-    return _shred_items(vault, member, ids, scope="items", detail={"count": len(ids)})
+    return _shred_items(vault, member, ids, scope=Scope.ITEMS, detail={"count": len(ids)})
 
 
 def delete_range(vault: Vault, member: Member, since: datetime | None, until: datetime | None) -> DeletionJob:
     if since is not None and until is not None and since >= until:
-        raise BadRequest("`since` must be before `until`", code="invalid-range")
+        raise BadRequest("`since` must be before `until`", code=ErrorCode.INVALID_RANGE)
     with vault.data.read() as session:
         current = session.get(Member, member.id)
         query = select(Interaction.id).where(
@@ -100,17 +93,17 @@ def delete_range(vault: Vault, member: Member, since: datetime | None, until: da
             query = query.where(Interaction.created_at < until)
         ids = list(session.scalars(query))
     detail = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None}
-    return _shred_items(vault, member, ids, scope="range", detail=detail)
+    return _shred_items(vault, member, ids, scope=Scope.RANGE, detail=detail)
 
 
-def _shred_items(vault: Vault, member: Member, ids: list[str], *, scope: str, detail: dict) -> DeletionJob:
+def _shred_items(vault: Vault, member: Member, ids: list[str], *, scope: Scope, detail: dict) -> DeletionJob:
     now = utcnow()
     job = DeletionJob(
         id=new_id(), member_id=member.id, scope=scope, scope_detail=detail, item_ids=ids, key_ids=[],
-        parts=list(PARTS), state="requested", counts={}, requested_at=now,
+        parts=list(PARTS), state=JobState.REQUESTED, counts={}, requested_at=now,
     )
     _start(vault, [job], _hide_items(ids, now))
-    return _shred(vault, [job])[0]
+    return _requested(vault, _shred(vault, [job])[0])
 
 
 def delete_all(vault: Vault, member: Member) -> DeletionJob:
@@ -119,8 +112,8 @@ def delete_all(vault: Vault, member: Member) -> DeletionJob:
     vault.keyring.create_owner_key(member.id, new_key_id)
     old_keys = [k for k in vault.keyring.owner_key_ids(member.id) if k != new_key_id]
     job = DeletionJob(
-        id=new_id(), member_id=member.id, scope="all", scope_detail={}, item_ids=[], key_ids=old_keys,
-        parts=list(PARTS), state="requested", counts={}, requested_at=utcnow(),
+        id=new_id(), member_id=member.id, scope=Scope.ALL, scope_detail={}, item_ids=[], key_ids=old_keys,
+        parts=list(PARTS), state=JobState.REQUESTED, counts={}, requested_at=utcnow(),
     )
 
     def rotate(session: Session) -> None:
@@ -128,7 +121,7 @@ def delete_all(vault: Vault, member: Member) -> DeletionJob:
         row.key_id = new_key_id
 
     _start(vault, [job], rotate)
-    return _shred(vault, [job])[0]
+    return _requested(vault, _shred(vault, [job])[0])
 
 
 def expire(vault: Vault, due: Sequence[tuple[str, list[str], list[str]]]) -> list[DeletionJob]:
@@ -138,8 +131,8 @@ def expire(vault: Vault, due: Sequence[tuple[str, list[str], list[str]]]) -> lis
     now = utcnow()
     jobs = [
         DeletionJob(
-            id=new_id(), member_id=member_id, scope="retention", scope_detail={"parts": list(parts)}, item_ids=ids,
-            key_ids=[], parts=list(parts), state="requested", counts={}, requested_at=now,
+            id=new_id(), member_id=member_id, scope=Scope.RETENTION, scope_detail={"parts": list(parts)}, item_ids=ids,
+            key_ids=[], parts=list(parts), state=JobState.REQUESTED, counts={}, requested_at=now,
         )
         for member_id, ids, parts in due
         if ids
@@ -156,8 +149,8 @@ def _shred(vault: Vault, jobs: list[DeletionJob], *, resumed: bool = False) -> l
     hooks run again (they are idempotent) before the keys go."""
     if resumed:
         with vault.data.write() as session:
-            for hook in shred_hooks:
-                hook(session, vault, jobs)
+            for store in vault.stores:
+                store.shred(session, vault, jobs)
     counts: dict[str, dict[str, int]] = {}
     owner_jobs = [job for job in jobs if job.key_ids]
     for job in owner_jobs:
@@ -174,8 +167,8 @@ def _shred(vault: Vault, jobs: list[DeletionJob], *, resumed: bool = False) -> l
     with vault.data.write() as session:
         for job in jobs:
             row = session.get(DeletionJob, job.id)
-            if row.state == "requested":
-                row.state = "shredded"
+            if row.state == JobState.REQUESTED:
+                row.state = JobState.SHREDDED
                 row.shredded_at = utcnow()
                 row.counts = {**row.counts, **counts[job.id]}
                 audit.append_in(session, audit.DELETION_SHREDDED, subject=row.id, counts=counts[job.id], at=row.shredded_at)
@@ -194,101 +187,59 @@ def purge(vault: Vault, job_id: str) -> DeletionJob:
     return _purge(vault, [job])[0]
 
 
+def _requested(vault: Vault, job: DeletionJob) -> DeletionJob:
+    """A deletion asked for by a member: shredded now; the job runner decides when it is purged."""
+    vault.runtime.runner.kick()
+    return job
+
+
+def purge_stores(vault: Vault, jobs: list[DeletionJob]) -> dict[str, dict[str, int]]:
+    """Every store removes what the jobs cover (idempotent); counts per job. Registry order: what
+    another store's purge still needs (the rows that name blobs) goes last."""
+    counts: dict[str, dict[str, int]] = {job.id: {} for job in jobs}
+    for store in vault.stores:
+        for job_id, store_counts in store.purge(vault, jobs).items():
+            counts[job_id].update(store_counts)
+    return counts
+
+
 def _purge(vault: Vault, jobs: list[DeletionJob]) -> list[DeletionJob]:
-    requested = [job for job in jobs if job.state == "requested"]
+    requested = [job for job in jobs if job.state == JobState.REQUESTED]
     if requested:
         shredded = {job.id: job for job in _shred(vault, requested, resumed=True)}
         jobs = [shredded.get(job.id, job) for job in jobs]
-    todo = [job for job in jobs if job.state != "purged"]
+    todo = [job for job in jobs if job.state != JobState.PURGED]
     if not todo:
         return jobs
-    counts = {job.id: _purge_under_keys(vault, job) for job in todo if job.key_ids}
-    counts.update(_purge_parts(vault, [job for job in todo if not job.key_ids and set(job.parts) != set(PARTS)]))
-    counts.update(_purge_rows(vault, [job for job in todo if not job.key_ids and set(job.parts) == set(PARTS)]))
-    vault.data.compact(("interactions", "deletion_jobs"))
-    vault.keyring.db.compact(("data_keys",))
+    counts = purge_stores(vault, todo)
     purged = {}
     with vault.data.write() as session:
         for job in todo:
             row = session.get(DeletionJob, job.id)
-            row.state = "purged"
+            if row.state == JobState.PURGED:  # another process finished it first
+                continue
+            row.state = JobState.PURGED
             row.purged_at = utcnow()
             row.counts = {**row.counts, **counts[job.id]}
             audit.append_in(session, audit.DELETION_PURGED, subject=row.id, counts=counts[job.id], at=row.purged_at)
             purged[row.id] = row
-    for hook in purge_hooks:
-        hook(vault, list(purged.values()))
+        session.flush()
+        for store in vault.stores:
+            store.purged(session, vault, list(purged.values()))
+    vault.data.compact((*vault.stores.deleting_tables(), "deletion_jobs"))
+    vault.keyring.db.compact(vault.stores.deleting_tables(Database.KEYRING))
+    for store in vault.stores:
+        store.after_purge(vault, list(purged.values()))
     for job in purged.values():
         _LOGGER.info("deletion %s purged", job.id)
     return [purged.get(job.id, job) for job in jobs]
-
-
-def _purge_rows(vault: Vault, jobs: list[DeletionJob]) -> dict[str, dict[str, int]]:
-    """Whole items: blobs, rows and any key left, for several jobs at once (one transaction per store)."""
-    if not jobs:
-        return {}
-    ids = [item for job in jobs for item in job.item_ids]
-    blobs = vault.blobs.delete_many("audio", ids)
-    counts = {}
-    with vault.data.write() as session:
-        for job in jobs:
-            rows = 0
-            for start in range(0, len(job.item_ids), BATCH):
-                chunk = job.item_ids[start : start + BATCH]
-                rows += session.execute(delete(Interaction).where(Interaction.id.in_(chunk))).rowcount
-            counts[job.id] = {"interactions": rows}
-    leftover = vault.keyring.destroy_data_keys_of([(job.item_ids, PARTS) for job in jobs], compact=False)
-    for job, stray in zip(jobs, leftover):
-        counts[job.id].update(audio_blobs=len(blobs.intersection(job.item_ids)), stray_keys=stray)
-    return counts
-def _purge_parts(vault: Vault, jobs: list[DeletionJob]) -> dict[str, dict[str, int]]:
-    """Some parts of items (retention): clear those columns and blobs, for several jobs at once."""
-    if not jobs:
-        return {}
-    audio_ids = [item for job in jobs if "audio" in job.parts for item in job.item_ids]
-    blobs = vault.blobs.delete_many("audio", audio_ids)
-    counts = {}
-    with vault.data.write() as session:
-        for job in jobs:
-            values: dict[str, object] = {}
-            if "audio" in job.parts:
-                values.update(audio_type=None, audio_size=None)
-            if "text" in job.parts:
-                values.update(transcript=None, response=None)
-            if "action" in job.parts:
-                values.update(action=None)
-            for start in range(0, len(job.item_ids), BATCH):
-                chunk = job.item_ids[start : start + BATCH]
-                session.execute(update(Interaction).where(Interaction.id.in_(chunk)).values(**values))
-            counts[job.id] = {"parts_cleared": len(job.item_ids), "audio_blobs": len(blobs.intersection(job.item_ids))}
-    return counts
-
-
-def _purge_under_keys(vault: Vault, job: DeletionJob) -> dict[str, int]:
-    rows = blobs = 0
-    while True:  # big rounds: each ends with one fsync per blob folder touched, whatever the round's size
-        with vault.data.read() as session:
-            ids = list(
-                session.scalars(
-                    select(Interaction.id)
-                    .where(Interaction.member_id == job.member_id, Interaction.key_id.in_(job.key_ids))
-                    .limit(5 * BATCH)
-                )
-            )
-        if not ids:
-            break
-        blobs += len(vault.blobs.delete_many("audio", ids))
-        with vault.data.write() as session:
-            rows += session.execute(delete(Interaction).where(Interaction.id.in_(ids))).rowcount
-    keys = vault.keyring.destroy_data_keys_under(job.key_ids)
-    return {"interactions": rows, "audio_blobs": blobs, "data_keys": keys}
 
 
 def pending_jobs(vault: Vault) -> list[str]:
     with vault.data.read() as session:
         return list(
             session.scalars(
-                select(DeletionJob.id).where(DeletionJob.state != "purged").order_by(DeletionJob.requested_at)
+                select(DeletionJob.id).where(DeletionJob.state != JobState.PURGED).order_by(DeletionJob.requested_at)
             )
         )
 

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from echoless import __version__
-from echoless.privacy import audit, preferences, receipts
+from echoless.privacy import preferences, receipts
+from echoless.vault import audit
 from echoless.vault import interactions
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from echoless.privacy import deletion, receipts
+from echoless.privacy import deletion, receipts, sweeper
 from echoless.sharing import notices
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
@@ -31,14 +32,12 @@ def reconcile(vault: Vault, *, grace: timedelta = IN_FLIGHT) -> dict[str, int]:
         live_keys = set(session.scalars(select(Member.key_id))) | set(session.scalars(select(Household.id)))
     pending_keys = {k for job in pending for k in job.key_ids}
     removed = {"blobs": 0, "data_keys": 0, "owner_keys": 0}
-    store_root = getattr(vault.blobs, "root", None)
     for blob_id in list(vault.blobs.list("audio")):
         if blob_id in live_ids:
             continue
-        if store_root is not None:
-            path = store_root / "audio" / blob_id[:2] / blob_id
-            if path.exists() and path.stat().st_mtime >= cutoff.timestamp():
-                continue
+        age = vault.blobs.age("audio", blob_id)
+        if age is not None and age < grace.total_seconds():
+            continue
         removed["blobs"] += int(vault.blobs.delete("audio", blob_id))
     with vault.keyring.db.read() as session:
         stray = [
@@ -70,33 +69,55 @@ def startup(vault: Vault) -> None:
 
 def sweep(vault: Vault) -> dict[str, int]:
     """One pass: finish pending deletions, then expire what retention says is due."""
-    from echoless.privacy import sweeper  # retention sweep lives with the retention rules
-
     resumed = deletion.resume(vault)
     expired = sweeper.expire_due(vault)
     return {"resumed": resumed, **expired}
 
 
-class Sweeper:
+class JobRunner:
+    """The durable job runner: it alone decides when a shredded deletion is purged. Until `start` (a
+    one-shot command) it purges at once when told of a deletion; once started (the server) it purges on
+    its own thread, woken by each deletion and by the sweep interval, and runs the retention sweep and
+    the share courier. The journal keeps the work across crashes either way."""
+
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="echoless-sweeper", daemon=True)
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="echoless-jobs", daemon=True)
         self._courier = notices.Courier(vault)  # deletion requests to skills: their own thread, never in the way
+        self._swept_at = 0.0
+
+    def kick(self) -> None:
+        if self._thread.is_alive():
+            self._wake.set()
+        else:
+            deletion.resume(self.vault)
 
     def start(self) -> None:
         startup(self.vault)
+        self._swept_at = time.monotonic()
         self._thread.start()
         self._courier.start()
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(timeout=10)
         self._courier.stop()
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.vault.settings.sweep_interval_seconds):
+        interval = self.vault.settings.sweep_interval_seconds
+        while not self._stop.is_set():
+            self._wake.wait(max(0.0, interval - (time.monotonic() - self._swept_at)))
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
-                sweep(self.vault)
-            except Exception as exc:  # the sweeper must outlive one bad pass; the journal keeps the work
-                _LOGGER.error("sweep failed: %s", type(exc).__name__)
+                if time.monotonic() - self._swept_at >= interval:
+                    self._swept_at = time.monotonic()
+                    sweep(self.vault)
+                else:
+                    deletion.resume(self.vault)
+            except Exception as exc:  # the runner must outlive one bad pass; the journal keeps the work
+                _LOGGER.error("background jobs failed: %s", type(exc).__name__)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from echoless.errors import BadRequest
-from echoless.privacy import audit, retention
+from echoless.errors import BadRequest, ErrorCode
+from echoless.vault import audit
+from echoless.vault import retention
 from echoless.vault import accounts
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
@@ -58,7 +59,7 @@ def update(
             settings["audio_when_saving"] = merged["audio"]
     if voice_delete_all is not None:
         if not isinstance(voice_delete_all, bool):
-            raise BadRequest("voice_delete_all is true or false", code="invalid-setting")
+            raise BadRequest("voice_delete_all is true or false", code=ErrorCode.INVALID_SETTING)
         settings["voice_delete_all"] = voice_delete_all
     updated = accounts.update_member_settings(vault, member.id, settings)
     audit.append(vault, audit.SETTINGS_CHANGED, subject=member.id)

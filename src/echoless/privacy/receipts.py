@@ -16,10 +16,13 @@ from cryptography.exceptions import InvalidSignature
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-import echoless.privacy.records  # noqa: F401  (declares the tables on Base.metadata)
-from echoless.errors import BadRequest, NotFound
-from echoless.privacy import audit, deletion, signing
-from echoless.privacy.records import ReceiptRow
+import echoless.vault.records  # noqa: F401  (declares the tables on Base.metadata)
+from echoless.errors import BadRequest, ErrorCode, NotFound
+from echoless.terms import JobState
+from echoless.vault import signing
+from echoless.vault import audit
+from echoless.vault.records import ReceiptRow
+from echoless.vault.store import DeletionRule, Restore, Store, TableSpec
 from echoless.vault.accounts import new_id
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
@@ -74,41 +77,47 @@ def _lifecycle(session: Any, job: DeletionJob) -> None:
 
 def issue(vault: Vault, job: DeletionJob) -> dict[str, Any]:
     """The receipt of a purged deletion; issued once, returned again on every later call."""
-    if job.state != "purged" or job.purged_at is None:
-        raise BadRequest("a receipt is issued only once the deletion is purged", code="deletion-not-purged")
     try:
         with vault.data.write() as session:
-            audit.lock(session)
-            existing = session.scalars(select(ReceiptRow).where(ReceiptRow.deletion_id == job.id)).first()
-            if existing is not None:
-                return json.loads(existing.body)
-            _lifecycle(session, job)
-            receipt_id = new_id()
-            entry = audit.append_in(session, audit.RECEIPT_ISSUED, subject=receipt_id)
-            doc = _sign(vault, {
-                "format": FORMAT,
-                "receipt_id": receipt_id,
-                "deletion_id": job.id,
-                "member": job.member_id,
-                "scope": job.scope,
-                "scope_detail": dict(job.scope_detail or {}),
-                "counts": dict(job.counts or {}),
-                "keys_destroyed": keys_destroyed(job),
-                "third_parties": [],
-                "shredded_at": _iso(job.shredded_at),
-                "purged_at": _iso(job.purged_at),
-                "audit_seq": entry.seq,
-                "audit_head": entry.hash,
-                "issued_at": entry.at.isoformat(),
-            })
-            session.add(ReceiptRow(id=receipt_id, deletion_id=job.id, member_id=job.member_id,
-                                   body=canonical_with_signature(doc), issued_at=entry.at))
+            return issue_in(session, vault, job)
     except IntegrityError:  # another process issued it first
         with vault.data.read() as session:
             existing = session.scalars(select(ReceiptRow).where(ReceiptRow.deletion_id == job.id)).first()
         if existing is None:
             raise
         return json.loads(existing.body)
+
+
+def issue_in(session: Any, vault: Vault, job: DeletionJob) -> dict[str, Any]:
+    """`issue` inside the caller's transaction (the one that marks the job purged)."""
+    if job.state != JobState.PURGED or job.purged_at is None:
+        raise BadRequest("a receipt is issued only once the deletion is purged", code=ErrorCode.DELETION_NOT_PURGED)
+    audit.lock(session)
+    existing = session.scalars(select(ReceiptRow).where(ReceiptRow.deletion_id == job.id)).first()
+    if existing is not None:
+        return json.loads(existing.body)
+    _lifecycle(session, job)
+    receipt_id = new_id()
+    entry = audit.append_in(session, audit.RECEIPT_ISSUED, subject=receipt_id)
+    doc = _sign(vault, {
+        "format": FORMAT,
+        "receipt_id": receipt_id,
+        "deletion_id": job.id,
+        "member": job.member_id,
+        "scope": job.scope,
+        "scope_detail": dict(job.scope_detail or {}),
+        "counts": dict(job.counts or {}),
+        "keys_destroyed": keys_destroyed(job),
+        "third_parties": [],
+        "shredded_at": _iso(job.shredded_at),
+        "purged_at": _iso(job.purged_at),
+        "audit_seq": entry.seq,
+        "audit_head": entry.hash,
+        "issued_at": entry.at.isoformat(),
+    })
+    session.add(ReceiptRow(id=receipt_id, deletion_id=job.id, member_id=job.member_id,
+                           body=canonical_with_signature(doc), issued_at=entry.at))
+    session.flush()
     _LOGGER.info("receipt %s issued for deletion %s", receipt_id, job.id)
     return doc
 
@@ -117,9 +126,17 @@ def canonical_with_signature(doc: dict[str, Any]) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _on_purge(vault: Vault, jobs: list[DeletionJob]) -> None:
-    for job in jobs:
-        issue(vault, job)
+class ReceiptsStore(Store):
+    """Signed receipts, issued in the transaction that marks a deletion purged."""
+
+    name = "receipts"
+    tables = (
+        TableSpec(ReceiptRow, DeletionRule.CONTENT_FREE, "opaque ids, counts, times and a signature", restore=Restore.CURRENT),
+    )
+
+    def purged(self, session: Any, vault: Vault, jobs: list[DeletionJob]) -> None:
+        for job in jobs:
+            issue_in(session, vault, job)
 
 
 def issue_missing(vault: Vault) -> int:
@@ -165,7 +182,7 @@ def _check_third_parties(third_parties: list[dict[str, Any]]) -> list[dict[str, 
         status = entry.get("status")
         if status not in THIRD_PARTY_STATUSES or not isinstance(entry.get("recipient"), str):
             raise BadRequest("a third party is {recipient, asked_at, status: asked|confirmed|overdue, confirmed_at}",
-                             code="invalid-third-party")
+                             code=ErrorCode.INVALID_THIRD_PARTY)
         clean.append({
             "recipient": entry["recipient"],
             "asked_at": entry.get("asked_at"),
@@ -179,15 +196,20 @@ def update_third_parties(vault: Vault, deletion_id: str, third_parties: list[dic
     """Record what third parties answered (times as ISO 8601 strings) and sign the receipt again."""
     clean = _check_third_parties(third_parties)
     with vault.data.write() as session:
-        row = session.scalars(select(ReceiptRow).where(ReceiptRow.deletion_id == deletion_id)).first()
-        if row is None:
-            raise NotFound("no such receipt")
-        doc = json.loads(row.body)
-        doc["third_parties"] = clean
-        doc["updated_at"] = utcnow().isoformat()
-        doc = _sign(vault, doc)
-        row.body = canonical_with_signature(doc)
+        doc = update_third_parties_in(session, vault, deletion_id, clean)
     _LOGGER.info("receipt %s re-signed (third parties)", doc["receipt_id"])
+    return doc
+
+
+def update_third_parties_in(session: Any, vault: Vault, deletion_id: str, third_parties: list[dict[str, Any]]) -> dict[str, Any]:
+    row = session.scalars(select(ReceiptRow).where(ReceiptRow.deletion_id == deletion_id)).first()
+    if row is None:
+        raise NotFound("no such receipt")
+    doc = json.loads(row.body)
+    doc["third_parties"] = _check_third_parties(third_parties)
+    doc["updated_at"] = utcnow().isoformat()
+    doc = _sign(vault, doc)
+    row.body = canonical_with_signature(doc)
     return doc
 
 
@@ -230,5 +252,3 @@ def verify_document(doc: dict[str, Any], public_key_text: str | None = None) -> 
     return check_document(doc, public_key_text).valid
 
 
-if _on_purge not in deletion.purge_hooks:
-    deletion.purge_hooks.append(_on_purge)

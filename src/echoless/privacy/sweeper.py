@@ -9,8 +9,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from echoless.privacy import deletion, retention
-from echoless.privacy.retention import CHOICES, RETENTION_PARTS
+from echoless.privacy import deletion
+from echoless.vault import retention
+from echoless.vault.retention import CHOICES, RETENTION_PARTS
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
 from echoless.vault.models import Interaction, Member

@@ -13,15 +13,13 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from echoless.content import Content
-from echoless.privacy import audit
-from echoless.sharing import notices  # noqa: F401  (registers the deletion hooks wherever skills are used)
+from echoless.vault import audit
 from echoless.sharing import wire
 from echoless.sharing.records import ShareRow
 from echoless.sharing.skills import SkillMatch, receives
@@ -31,7 +29,6 @@ from echoless.vault.instance import Vault
 from echoless.vault.models import Member
 
 _LOGGER = logging.getLogger(__name__)
-MAX_ANSWER_BYTES = 64 * 1024
 MAX_SPEECH_CHARS = 1000
 ANSWERED = "answered"
 OUTCOMES = ("sending", ANSWERED, "timeout", "unreachable", "bad-answer", "bad-status")
@@ -64,24 +61,6 @@ def request_body(match: SkillMatch, user: str, interaction: str, transcript: str
     return wire.body_bytes(doc)
 
 
-def post_signed(vault: Vault, url: str, body: bytes, timeout: float) -> tuple[int, bytes]:
-    """POST signed bytes; the whole exchange is bounded by `timeout` seconds. Raises httpx errors."""
-    deadline = time.monotonic() + timeout
-    headers = wire.sign(vault.signing_key, url, body)
-    with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False) as client:
-        with client.stream("POST", url, content=body, headers=headers) as response:
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_ANSWER_BYTES:
-                    raise ValueError("answer too large")
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout("the answer took too long")
-                chunks.append(chunk)
-            return response.status_code, b"".join(chunks)
-
-
 def _speech(status: int, raw: bytes) -> str | None:
     if not 200 <= status < 300:
         return None
@@ -112,7 +91,7 @@ def invoke(vault: Vault, member: Member, match: SkillMatch, transcript: str | No
         audit.append_in(session, audit.SHARE_SENT, subject=share_id)
     outcome, speech = "unreachable", None
     try:
-        status, raw = post_signed(vault, skill.manifest.endpoint, body, vault.settings.share_timeout_seconds)
+        status, raw = wire.post_signed(vault, skill.manifest.endpoint, body, vault.settings.share_timeout_seconds)
         speech = _speech(status, raw)
         outcome = ANSWERED if speech is not None else ("bad-status" if not 200 <= status < 300 else "bad-answer")
     except httpx.TimeoutException:

@@ -30,7 +30,7 @@ from hassil.errors import HassilError
 from hassil.parse_expression import parse_sentence
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from echoless.errors import BadRequest
+from echoless.errors import BadRequest, ErrorCode
 
 FIELDS = ("intent", "slots", "transcript")
 ALWAYS = ("intent", "slots")
@@ -40,7 +40,7 @@ _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 
 class ManifestError(BadRequest):
-    code = "invalid-manifest"
+    code = ErrorCode.INVALID_MANIFEST
 
 
 def _check_url(value: str) -> str:

@@ -29,8 +29,9 @@ import httpx
 from sqlalchemy import select, update
 
 from echoless.errors import NotFound
-from echoless.privacy import audit, deletion, receipts
-from echoless.privacy.records import ReceiptRow
+from echoless.privacy import receipts
+from echoless.vault import audit
+from echoless.vault.records import ReceiptRow
 from echoless.sharing import wire
 from echoless.sharing.records import NoticeRow, ShareRow
 from echoless.vault.db import utcnow
@@ -41,7 +42,7 @@ from echoless.vault.models import DeletionJob, Member
 _LOGGER = logging.getLogger(__name__)
 BATCH = 500
 SHARED_PARTS = frozenset({"text", "action"})  # what a share was made of; audio is never shared
-wake = threading.Event()  # set when new notices are journalled; the courier thread wakes up
+WAKE = "share-notices"  # the vault's signal that new notices are journalled; the courier wakes up
 
 
 def _notice_id(deletion_id: str, skill_id: str, key_id: str) -> str:
@@ -87,9 +88,9 @@ def _journal(vault: Vault, session: Any, *, notice_id: str, deletion_id: str | N
     return notice
 
 
-def _on_shred(session: Any, vault: Vault, jobs: list[DeletionJob]) -> None:
-    """Shred hook (in the journal's transaction): journal the deletion requests while the member key can
-    still name the pseudonym. The courier is woken at purge, once they are committed."""
+def journal_requests(session: Any, vault: Vault, jobs: list[DeletionJob]) -> None:
+    """In the journal's transaction: journal the deletion requests while the member key can still name
+    the pseudonym. The courier is woken at purge, once they are committed."""
     made = 0
     for job in jobs:
         groups: dict[tuple[str, str], list[ShareRow]] = defaultdict(list)
@@ -104,12 +105,12 @@ def _on_shred(session: Any, vault: Vault, jobs: list[DeletionJob]) -> None:
         _LOGGER.info("%d share deletion requests journalled for %d deletion(s)", made, len(jobs))
 
 
-def _on_purge(vault: Vault, jobs: list[DeletionJob]) -> None:
-    """Purge hook (after the receipt is issued): put the recipients in the receipt, wake the courier."""
+def recipients_in_receipts(session: Any, vault: Vault, jobs: list[DeletionJob]) -> None:
+    """In the transaction that issued the receipts: name the recipients asked to delete."""
     for job in jobs:
-        receipts.issue(vault, job)  # idempotent; makes sure the receipt exists whatever the hook order
-        refresh_receipt(vault, job.id)
-    wake.set()
+        notices = list(session.scalars(select(NoticeRow).where(NoticeRow.deletion_id == job.id)))
+        if notices:
+            receipts.update_third_parties_in(session, vault, job.id, _third_parties(notices))
 
 
 def ask_to_forget(vault: Vault, member: Member, skill: Any) -> str | None:
@@ -125,7 +126,7 @@ def ask_to_forget(vault: Vault, member: Member, skill: Any) -> str | None:
         # Shares already covered by an earlier request keep showing that request's answer in the ledger.
         _journal(vault, session, notice_id=notice_id, deletion_id=None, member_id=member.id,
                  shares=pending or shares, scope="all", mark=bool(pending))
-    wake.set()
+    vault.runtime.signal(WAKE).set()
     return notice_id
 
 
@@ -223,13 +224,12 @@ def _claim(vault: Vault, notice_id: str, now: datetime) -> NoticeRow | None:
 
 
 def attempt(vault: Vault, notice: NoticeRow) -> bool:
-    from echoless.sharing.invoke import post_signed  # invoke imports this module
 
     error: str | None = None
     try:
         if notice.pseudonym is None:
             raise LookupError("no pseudonym")
-        code, raw = post_signed(vault, notice.url, request_body(notice), vault.settings.share_timeout_seconds)
+        code, raw = wire.post_signed(vault, notice.url, request_body(notice), vault.settings.share_timeout_seconds)
         if not _acknowledged(code, raw):
             error = f"status-{code}" if not 200 <= code < 300 else "bad-answer"
     except httpx.TimeoutException:
@@ -306,7 +306,7 @@ class Courier:
 
     def stop(self) -> None:
         self._stop.set()
-        wake.set()
+        self.vault.runtime.signal(WAKE).set()
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
@@ -315,11 +315,8 @@ class Courier:
                 deliver_due(self.vault)
             except Exception as exc:  # the journal keeps the work; the next pass retries
                 _LOGGER.error("share notice delivery failed: %s", type(exc).__name__)
+            wake = self.vault.runtime.signal(WAKE)
             wake.wait(self.interval)
             wake.clear()
 
 
-if _on_shred not in deletion.shred_hooks:
-    deletion.shred_hooks.append(_on_shred)
-if _on_purge not in deletion.purge_hooks:
-    deletion.purge_hooks.append(_on_purge)

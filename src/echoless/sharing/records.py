@@ -15,7 +15,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from echoless.vault.db import UTCDateTime
 from echoless.vault.models import Base
-from echoless.vault.rules import DeletionRule
 
 
 class SkillRow(Base):
@@ -24,7 +23,6 @@ class SkillRow(Base):
     __tablename__ = "skills"
     __table_args__ = (
         Index("ix_skills_household_name", "household_id", "name", unique=True),
-        {"info": {"deletion_rule": DeletionRule.USER_STATE, "why": "household configuration, no user data"}},
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     household_id: Mapped[str] = mapped_column(String(32))
@@ -39,7 +37,6 @@ class SkillEnablement(Base):
     """One member's choice to use one skill (and whether the skill may receive the transcript)."""
 
     __tablename__ = "skill_enablements"
-    __table_args__ = {"info": {"deletion_rule": DeletionRule.USER_STATE, "why": "a member's setting; no content"}}
     member_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     skill_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     transcript_approved: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -54,7 +51,6 @@ class ShareRow(Base):
     __table_args__ = (
         Index("ix_shares_member_sent", "member_id", "sent_at"),
         Index("ix_shares_interaction", "interaction_id"),
-        {"info": {"deletion_rule": DeletionRule.CONTENT_FREE, "why": "the share ledger: names, ids and times only"}},
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     member_id: Mapped[str] = mapped_column(String(32))
@@ -81,8 +77,6 @@ class NoticeRow(Base):
     __table_args__ = (
         Index("ix_share_notices_due", "state", "next_attempt_at"),
         Index("ix_share_notices_member", "member_id"),
-        {"info": {"deletion_rule": DeletionRule.CONTENT_FREE,
-                  "why": "ids, times and states; the pseudonym is cleared once the skill acknowledges"}},
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     deletion_id: Mapped[str | None] = mapped_column(String(32), nullable=True)  # None: "disable and forget"

@@ -18,9 +18,9 @@ from typing import Any
 from hassil import Intents, recognize_best
 from sqlalchemy import delete, select
 
-from echoless.errors import Conflict, Forbidden, NotFound
-from echoless.pipeline.understand import IntentMatch
+from echoless.errors import Conflict, ErrorCode, Forbidden, NotFound
 from echoless.sharing import manifest as manifests
+from echoless.sharing import notices
 from echoless.sharing.records import SkillEnablement, SkillRow
 from echoless.vault.accounts import new_id
 from echoless.vault.db import utcnow
@@ -81,7 +81,7 @@ def install(vault: Vault, owner: Member, manifest: manifests.Manifest, *, upgrad
             select(SkillRow).where(SkillRow.household_id == owner.household_id, SkillRow.name == manifest.name)
         ).first()
         if row is not None and not upgrade:
-            raise Conflict(f"a skill named {manifest.name!r} is already installed", code="skill-exists")
+            raise Conflict(f"a skill named {manifest.name!r} is already installed", code=ErrorCode.SKILL_EXISTS)
         if row is None:
             row = SkillRow(id=new_id(), household_id=owner.household_id, name=manifest.name, installed_at=utcnow())
             session.add(row)
@@ -146,7 +146,6 @@ def disable(vault: Vault, member: Member, name_or_id: str, *, forget: bool = Fal
             delete(SkillEnablement).where(SkillEnablement.member_id == member.id, SkillEnablement.skill_id == skill.id)
         )
     if forget:
-        from echoless.sharing import notices  # notices sit above skills
 
         notices.ask_to_forget(vault, member, skill)
     return skill
@@ -191,8 +190,10 @@ class SkillMatch:
     slots: dict[str, Any]
     transcript_approved: bool
 
-    def as_intent_match(self) -> IntentMatch:
-        return IntentMatch(name=PREFIX + self.skill.name, slots=dict(self.slots), response=self.intent)
+    @property
+    def intent_name(self) -> str:
+        """How the run names this skill's intent: the prefix keeps it apart from built-in intents."""
+        return PREFIX + self.skill.name
 
     def __repr__(self) -> str:  # slots are content
         return f"SkillMatch(skill={self.skill.name!r}, intent={self.intent!r}, slots=<{len(self.slots)}>)"

@@ -27,10 +27,12 @@ import json
 import time
 from typing import Any
 
+import httpx
+
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from echoless.privacy import signing
+from echoless.vault import signing
 from echoless.vault.instance import Vault
 
 SCHEME = b"echoless-skill-request/1"
@@ -85,3 +87,24 @@ def verify(public_key: str | Ed25519PublicKey, url: str, body: bytes, headers: A
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+MAX_ANSWER_BYTES = 64 * 1024  # a skill's answer larger than this is refused
+
+
+def post_signed(vault: Vault, url: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+    """POST signed bytes; the whole exchange is bounded by `timeout` seconds. Raises httpx errors."""
+    deadline = time.monotonic() + timeout
+    headers = sign(vault.signing_key, url, body)
+    with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False) as client:
+        with client.stream("POST", url, content=body, headers=headers) as response:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    raise ValueError("answer too large")
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("the answer took too long")
+                chunks.append(chunk)
+            return response.status_code, b"".join(chunks)

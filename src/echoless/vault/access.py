@@ -6,15 +6,14 @@ answers exactly like asking for a member that does not exist."""
 
 from __future__ import annotations
 
-from echoless.errors import NotFound
+from echoless.errors import ErrorCode, NotFound
 from echoless.vault import accounts
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
 
 
 class NoSuchHistory(NotFound):
-    code = "not-found"
-    status = 404
+    code = ErrorCode.NOT_FOUND
 
 
 def may_manage_history(actor: Member, subject: Member) -> bool:

@@ -11,9 +11,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from echoless.errors import BadRequest, Conflict, NotFound, Unauthorized
-from echoless.privacy import audit
-from echoless.privacy.retention import DEFAULTS
+from echoless.errors import BadRequest, Conflict, ErrorCode, NotFound, Unauthorized
+from echoless.vault import audit
+from echoless.vault.retention import DEFAULTS
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
 from echoless.vault.models import Device, Household, Member, Token, WebSession
@@ -41,14 +41,13 @@ class Principal:
 
 
 class UnknownMember(NotFound):
-    code = "unknown-member"
-    status = 422
+    code = ErrorCode.UNKNOWN_MEMBER
 
 
 def _check_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 200:
-        raise BadRequest("a name must have 1 to 200 characters", code="invalid-name")
+        raise BadRequest("a name must have 1 to 200 characters", code=ErrorCode.INVALID_NAME)
     return name
 
 
@@ -68,7 +67,7 @@ def _issue_token(session: object, kind: str, subject_id: str) -> str:
 
 def add_member(vault: Vault, household_id: str, name: str, role: str = "adult") -> tuple[Member, str]:
     if role not in ROLES:
-        raise BadRequest(f"role must be one of {', '.join(ROLES)}", code="invalid-role")
+        raise BadRequest(f"role must be one of {', '.join(ROLES)}", code=ErrorCode.INVALID_ROLE)
     member = Member(
         id=new_id(),
         household_id=household_id,
@@ -87,7 +86,7 @@ def add_member(vault: Vault, household_id: str, name: str, role: str = "adult") 
             audit.append_in(session, audit.MEMBER_ADDED, subject=member.id)
     except IntegrityError as exc:
         vault.keyring.destroy_owner_keys([member.key_id])
-        raise Conflict(f"a member named {name!r} already exists", code="member-exists") from exc
+        raise Conflict(f"a member named {name!r} already exists", code=ErrorCode.MEMBER_EXISTS) from exc
     return member, token
 
 
@@ -100,7 +99,7 @@ def add_device(vault: Vault, household_id: str, name: str) -> tuple[Device, str]
             token = _issue_token(session, "device", device.id)
             audit.append_in(session, audit.DEVICE_ADDED, subject=device.id)
     except IntegrityError as exc:
-        raise Conflict(f"a device named {name!r} already exists", code="device-exists") from exc
+        raise Conflict(f"a device named {name!r} already exists", code=ErrorCode.DEVICE_EXISTS) from exc
     return device, token
 
 
@@ -169,7 +168,7 @@ def find_device(vault: Vault, household_id: str, name_or_id: str) -> Device:
             )
         ).first()
     if found is None:
-        raise NotFound(f"no device {name_or_id!r} in this household", code="unknown-device")
+        raise NotFound(f"no device {name_or_id!r} in this household", code=ErrorCode.UNKNOWN_DEVICE)
     return found
 
 
@@ -199,7 +198,7 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 def set_password(vault: Vault, member_id: str, password: str) -> None:
     if len(password) < MIN_PASSWORD or len(password) > 1024:
-        raise BadRequest(f"a password must have at least {MIN_PASSWORD} characters", code="weak-password")
+        raise BadRequest(f"a password must have at least {MIN_PASSWORD} characters", code=ErrorCode.WEAK_PASSWORD)
     hashed = _hasher.hash(password)
     with vault.data.write() as session:
         member = session.get(Member, member_id)
@@ -260,7 +259,7 @@ def revoke_token(vault: Vault, household_id: str, token_id: str, subject_id: str
     """Revoke one token of the household (of one subject, when given) by its public id."""
     found = [t for t in tokens(vault, household_id, subject_id) if token_id and t.id == token_id.strip()]
     if not found:
-        raise NotFound("no such token", code="unknown-token")
+        raise NotFound("no such token", code=ErrorCode.UNKNOWN_TOKEN)
     with vault.data.write() as session:
         session.execute(
             update(Token).where(Token.hash.startswith(found[0].id), Token.subject_id == found[0].subject_id,
@@ -280,7 +279,7 @@ def new_device_token(vault: Vault, device_id: str) -> str:
     with vault.data.write() as session:
         device = session.get(Device, device_id)
         if device is None or device.revoked_at is not None:
-            raise NotFound("no such device", code="unknown-device")
+            raise NotFound("no such device", code=ErrorCode.UNKNOWN_DEVICE)
         return _issue_token(session, "device", device_id)
 
 
@@ -294,19 +293,18 @@ def remove_device(vault: Vault, household_id: str, name_or_id: str) -> Device:
     return device
 
 
-def remove_member(vault: Vault, household_id: str, name_or_id: str) -> tuple[Member, object]:
-    """Delete everything of a member (a journalled deletion, shredded and purged here), then their
-    sign-ins, tokens, keys and row. Returns the member and the deletion job (for its receipt)."""
-    from echoless.privacy import deletion  # deletion builds on accounts
-
+def removable_member(vault: Vault, household_id: str, name_or_id: str) -> Member:
+    """The member to remove, once it is clear the household keeps an owner."""
     member = find_member(vault, household_id, name_or_id)
     if member.role == "owner" and sum(m.role == "owner" for m in members(vault, household_id)) == 1:
-        raise Conflict("the household's only owner cannot be removed; make another member owner first", code="last-owner")
-    job = deletion.delete_all(vault, member)
-    job = deletion.purge(vault, job.id)
+        raise Conflict("the household's only owner cannot be removed; make another member owner first", code=ErrorCode.LAST_OWNER)
+    return member
+
+
+def drop_member(vault: Vault, member: Member) -> None:
+    """The member's sign-ins, tokens, row and keys; their history is already deleted (echoless.root)."""
     with vault.data.write() as session:
         session.execute(delete(WebSession).where(WebSession.member_id == member.id))
         session.execute(delete(Token).where(Token.subject_id == member.id))
         session.execute(delete(Member).where(Member.id == member.id))
     vault.keyring.destroy_owner_keys(vault.keyring.owner_key_ids(member.id))
-    return member, job

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-import echoless.privacy.records  # noqa: F401  (declares the tables on Base.metadata)
-from echoless.errors import BadRequest
-from echoless.privacy.records import AuditRow, ReceiptRow
+import echoless.vault.records  # noqa: F401  (declares the tables on Base.metadata)
+from echoless.errors import BadRequest, ErrorCode
+from echoless.vault.records import AuditRow, ReceiptRow
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
 
@@ -106,15 +106,15 @@ def entry_hash(seq: int, at: datetime, kind: str, subject: str | None, counts: M
 
 def _checked(kind: str, subject: str | None, counts: Mapping[str, int] | None) -> dict[str, int]:
     if kind not in KINDS:
-        raise BadRequest("unknown audit entry kind", code="audit-kind-unknown")
+        raise BadRequest("unknown audit entry kind", code=ErrorCode.AUDIT_KIND_UNKNOWN)
     if subject is not None and (not isinstance(subject, str) or not _SUBJECT.match(subject)):
-        raise BadRequest("an audit subject must be an opaque id", code="audit-subject-invalid")
+        raise BadRequest("an audit subject must be an opaque id", code=ErrorCode.AUDIT_SUBJECT_INVALID)
     clean: dict[str, int] = {}
     for name, value in (counts or {}).items():
         if not isinstance(name, str) or not _COUNT_NAME.match(name):
-            raise BadRequest("audit count names must be short snake_case words", code="audit-count-invalid")
+            raise BadRequest("audit count names must be short snake_case words", code=ErrorCode.AUDIT_COUNT_INVALID)
         if type(value) is not int:  # bool, float, str... never
-            raise BadRequest("audit counts must be integers", code="audit-count-invalid")
+            raise BadRequest("audit counts must be integers", code=ErrorCode.AUDIT_COUNT_INVALID)
         clean[name] = value
     return clean
 

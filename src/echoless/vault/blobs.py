@@ -5,21 +5,20 @@ removes. The filesystem store is the embedded default."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+import time
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from echoless.vault.rules import DeletionRule
+if TYPE_CHECKING:
+    from echoless.vault.instance import Runtime
 
-# Every kind of blob declares how it dies (PRIVACY_MODEL §3.8).
-_UNLINKERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="echoless-unlink")  # the filesystem is the limit
-BLOB_KINDS: dict[str, DeletionRule] = {
-    "audio": DeletionRule.INTERACTION_PART,
-}
+# Which kinds of blob exist, and how each dies, is declared by the store that owns it (the registry).
 
 
 class BlobStore(Protocol):
+    def bind(self, runtime: Runtime) -> None: ...
     def put(self, kind: str, blob_id: str, data: bytes) -> None: ...
     def get(self, kind: str, blob_id: str) -> bytes: ...
     def delete(self, kind: str, blob_id: str) -> bool: ...
@@ -27,14 +26,20 @@ class BlobStore(Protocol):
     def exists(self, kind: str, blob_id: str) -> bool: ...
     def list(self, kind: str) -> Iterator[str]: ...
     def sync(self) -> None: ...
+    def age(self, kind: str, blob_id: str) -> float | None: ...
 
 
 class FileBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._unlinkers: ThreadPoolExecutor | None = None
+
+    def bind(self, runtime: Runtime) -> None:
+        """Unlink on the vault's pool (the filesystem is the limit, not the cores)."""
+        self._unlinkers = runtime.unlinkers
 
     def _path(self, kind: str, blob_id: str) -> Path:
-        if kind not in BLOB_KINDS:
+        if not kind.isalpha():
             raise ValueError(f"unknown blob kind {kind!r}")
         if not blob_id.isalnum():
             raise ValueError("blob ids are alphanumeric")
@@ -78,20 +83,31 @@ class FileBlobStore:
         paths = [self._path(kind, blob_id) for blob_id in blob_ids]
         if not paths:
             return set()
-        removed = {blob_id for blob_id, gone in zip(blob_ids, _UNLINKERS.map(_unlink, paths)) if gone}
+        removed = {blob_id for blob_id, gone in zip(blob_ids, self._pool().map(_unlink, paths)) if gone}
         for folder in {p.parent for p in paths}:
             if folder.is_dir():
                 _fsync_dir(folder)
         return removed
 
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._unlinkers is None:
+            raise RuntimeError("the blob store is not bound to an open vault")
+        return self._unlinkers
+
     def sync(self) -> None:
         """Make every folder's entries durable (after a bulk change such as a restore)."""
-        for kind in BLOB_KINDS:
-            base = self.root / kind
-            if base.is_dir():
-                for sub in base.iterdir():
+        if self.root.is_dir():
+            for base in self.root.iterdir():
+                for sub in base.iterdir() if base.is_dir() else ():
                     if sub.is_dir():
                         _fsync_dir(sub)
+
+    def age(self, kind: str, blob_id: str) -> float | None:
+        """Seconds since the blob was last written (None: it is not there)."""
+        try:
+            return time.time() - self._path(kind, blob_id).stat().st_mtime
+        except FileNotFoundError:
+            return None
 
     def list(self, kind: str) -> Iterator[str]:
         base = self.root / kind

@@ -8,7 +8,7 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from echoless.errors import VaultError
+from echoless.errors import ErrorCode, VaultError
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -16,7 +16,7 @@ FORMAT_VERSION = b"\x01"
 
 
 class DecryptionFailed(VaultError):
-    code = "decryption-failed"
+    code = ErrorCode.DECRYPTION_FAILED
 
 
 def new_key() -> bytes:

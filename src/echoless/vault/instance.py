@@ -1,28 +1,89 @@
-"""An open echoless instance: its settings, the data database, the keyring, the blob store, the
-master key and the signing key. `init_home` makes a new data home; `open_vault` opens an existing one."""
+"""An open echoless instance: its settings, the data database, the keyring, the blob store, the master
+key, the signing key, the registry of stores and the runtime state that belongs to this vault alone
+(executors, locks, listeners, the job runner). `init_home` makes a new data home; `open_vault` opens an
+existing one with the stores the composition root (echoless.root) chose."""
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from echoless.errors import ConfigError
-from echoless.privacy.signing import create_signing_key, load_signing_key
 from echoless.settings import Settings
 from echoless.vault import migrate
-from echoless.vault.blobs import BlobStore, FileBlobStore
+from echoless.vault.blobs import BlobStore
 from echoless.vault.db import Database
 from echoless.vault.keyring import Keyring, KeyringBase
 from echoless.vault.masterkey import create_master_key_file, key_provider
 from echoless.vault.models import Base
-import echoless.privacy.records  # noqa: F401,E402  (declares audit_log and receipts on Base.metadata)
-import echoless.derived.models  # noqa: F401,E402  (declares the derived stores: search, vocabulary, corpus, stats)
-import echoless.sharing.records  # noqa: F401,E402  (declares skills, shares and share_notices)
+from echoless.vault.signing import create_signing_key, load_signing_key
+from echoless.vault.store import Registry, Store
 
 _LOGGER = logging.getLogger(__name__)
+
+
+class JobRunner(Protocol):
+    """Decides when journalled deletions are purged (privacy/runner.py); told when one is shredded."""
+
+    def kick(self) -> None: ...
+
+
+class _NoRunner:
+    def kick(self) -> None:
+        pass
+
+
+class KeyedLocks:
+    """One lock per key (a household's home, say), made on first use."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def __call__(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+
+@dataclass
+class Runtime:
+    """State of one open vault that must not be shared with another vault in the same process."""
+
+    io: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="echoless-write"))
+    unlinkers: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="echoless-unlink"))
+    locks: KeyedLocks = field(default_factory=KeyedLocks)
+    listeners: dict[str, list[Callable[..., None]]] = field(default_factory=dict)
+    runner: JobRunner = field(default_factory=_NoRunner)
+    caches: dict[str, Any] = field(default_factory=dict)
+    signals: dict[str, threading.Event] = field(default_factory=dict)
+    guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def listen(self, topic: str, callback: Callable[..., None]) -> None:
+        self.listeners.setdefault(topic, []).append(callback)
+
+    def unlisten(self, topic: str, callback: Callable[..., None]) -> None:
+        if callback in self.listeners.get(topic, []):
+            self.listeners[topic].remove(callback)
+
+    def tell(self, topic: str, *args: Any) -> None:
+        for callback in list(self.listeners.get(topic, [])):
+            callback(*args)
+
+    def signal(self, name: str) -> threading.Event:
+        """A named wake-up (the share courier's, say), one per vault."""
+        with self.guard:
+            return self.signals.setdefault(name, threading.Event())
+
+    def close(self) -> None:
+        self.io.shutdown(wait=True)
+        self.unlinkers.shutdown(wait=True)
 
 
 @dataclass
@@ -32,9 +93,11 @@ class Vault:
     keyring: Keyring
     blobs: BlobStore
     signing_key: Ed25519PrivateKey
-    hooks: list[object] = field(default_factory=list)
+    stores: Registry = field(default_factory=Registry)
+    runtime: Runtime = field(default_factory=Runtime)
 
     def close(self) -> None:
+        self.runtime.close()
         self.data.dispose()
         self.keyring.db.dispose()
 
@@ -43,9 +106,11 @@ def _is_initialised(settings: Settings) -> bool:
     return settings.resolved_signing_key_file.exists()
 
 
-def open_vault(settings: Settings) -> Vault:
+def open_vault(settings: Settings, stores: Iterable[Store], blobs: BlobStore) -> Vault:
+    """Open the data home with these stores (their models must be imported: the schema is theirs)."""
     if not _is_initialised(settings):
         raise ConfigError(f"{settings.home} is not an echoless data home; run `echoless init` first")
+    registry = Registry(stores)
     master = key_provider(settings).master_key()
     signing = load_signing_key(settings.resolved_signing_key_file)
     data = Database(settings.resolved_database_url)
@@ -55,12 +120,10 @@ def open_vault(settings: Settings) -> Vault:
     for url in (data.url, keys.url):
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).chmod(0o600)
-    blob_dir = settings.resolved_blob_dir
-    blob_dir.mkdir(parents=True, exist_ok=True)
-    from echoless import wiring  # the stores above the vault hook into its events
-
-    wiring.install()
-    vault = Vault(settings=settings, data=data, keyring=Keyring(keys, master), blobs=FileBlobStore(blob_dir), signing_key=signing)
+    runtime = Runtime()
+    blobs.bind(runtime)
+    vault = Vault(settings=settings, data=data, keyring=Keyring(keys, master), blobs=blobs, signing_key=signing,
+                  stores=registry, runtime=runtime)
     _LOGGER.debug("vault open at %s", settings.home)
     return vault
 

@@ -7,8 +7,7 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,8 +16,8 @@ from sqlalchemy import Select, and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from echoless.content import Content
-from echoless.errors import BadRequest, NotFound
-from echoless.privacy import retention
+from echoless.errors import BadRequest, ErrorCode, NotFound
+from echoless.vault import retention
 from echoless.vault import crypto
 from echoless.vault.accounts import new_id
 from echoless.vault.db import utcnow
@@ -28,18 +27,15 @@ from echoless.vault.models import Device, Interaction, Member
 
 _LOGGER = logging.getLogger(__name__)
 MAX_PAGE = 200
-_IO = ThreadPoolExecutor(max_workers=4, thread_name_prefix="echoless-write")
 _COLUMNS = tuple(Interaction.__table__.columns)
 # Built once: constructing a statement costs more than running it on the recording path.
 _MEMBER_KEY = select(Member.key_id).where(Member.id == bindparam("member_id"))
 _INSERT = insert(Interaction.__table__)
 
-# Called inside the transaction that stores an interaction, with the plaintext it was stored from
-# (derived stores: search index, vocabulary, corpus): what they derive commits with the row, in one
-# durable write, or not at all. A hook must register the lineage of whatever it derives. This is the
-# recording hot path: hooks write Core statements on `session.connection()`, not ORM objects.
-RecordHook = Callable[[Session, Vault, Member, Interaction, "NewInteraction"], object]
-record_hooks: list[RecordHook] = []
+# Every store's `record` runs inside the transaction that stores an interaction, with the plaintext it
+# was stored from (search index, vocabulary, corpus): what it derives commits with the row, in one
+# durable write, or not at all, and must register its lineage. This is the recording hot path: stores
+# write Core statements on `session.connection()`, not ORM objects.
 
 
 @dataclass(frozen=True)
@@ -114,7 +110,7 @@ def record(vault: Vault, member: Member, device_id: str | None, new: NewInteract
             continue
         if row is not None:
             return row
-    raise BadRequest("the member's history was being deleted; try again", code="retry")
+    raise BadRequest("the member's history was being deleted; try again", code=ErrorCode.RETRY)
 
 
 def _current_member(vault: Vault, member_id: str) -> Member:
@@ -125,7 +121,7 @@ def _current_member(vault: Vault, member_id: str) -> Member:
 def _member_in(session: Session, member_id: str) -> Member:
     member = session.get(Member, member_id)
     if member is None:
-        raise NotFound("no such member", code="unknown-member")
+        raise NotFound("no such member", code=ErrorCode.UNKNOWN_MEMBER)
     return member
 
 
@@ -155,17 +151,18 @@ def _write(
         row.audio_size = len(new.audio)
     # The blob and the keys are durable writes to two other stores: they run while this thread fills
     # the row's transaction, which commits only once both are on disk (a row never points at nothing).
-    pending = {"keys": _IO.submit(vault.keyring.store_part_keys, item_id, member.key_id, keys)}
+    io = vault.runtime.io
+    pending = {"keys": io.submit(vault.keyring.store_part_keys, item_id, member.key_id, keys)}
     if "audio" in keys.keys:
-        pending["blob"] = _IO.submit(vault.blobs.put, "audio", item_id, sealed_audio)
+        pending["blob"] = io.submit(vault.blobs.put, "audio", item_id, sealed_audio)
     try:
         with vault.data.write() as session:
             conn = session.connection()
             if conn.execute(_MEMBER_KEY, {"member_id": member.id}).scalar() != member.key_id:
                 raise _KeyRotated()
             conn.execute(_INSERT, {c.key: getattr(row, c.key) for c in _COLUMNS})
-            for hook in record_hooks:
-                hook(session, vault, member, row, new)
+            for store in vault.stores:
+                store.record(session, vault, member, row, new)
             for future in pending.values():
                 future.result()
     except BaseException as exc:
@@ -194,7 +191,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         stamp, item_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
         return datetime.fromisoformat(stamp), item_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise BadRequest("the cursor is not valid", code="invalid-cursor") from exc
+        raise BadRequest("the cursor is not valid", code=ErrorCode.INVALID_CURSOR) from exc
 
 
 def _visible(member: Member) -> Select[tuple[Interaction]]:
@@ -216,7 +213,7 @@ def history(
     limit: int = 50,
 ) -> Page:
     if not 1 <= limit <= MAX_PAGE:
-        raise BadRequest(f"limit must be between 1 and {MAX_PAGE}", code="invalid-limit")
+        raise BadRequest(f"limit must be between 1 and {MAX_PAGE}", code=ErrorCode.INVALID_LIMIT)
     if cursor:
         stamp, item_id = _decode_cursor(cursor)
     with vault.data.read() as session:  # the member's current key and the page in one session
@@ -316,7 +313,7 @@ def audio(vault: Vault, member: Member, item_id: str) -> tuple[bytes, str]:
     member, row = _owned_row(vault, member, item_id)
     keys = vault.keyring.part_keys(member.id, member.key_id, row.id)
     if row.audio_type is None or "audio" not in keys:
-        raise NotFound("this interaction has no audio", code="no-audio")
+        raise NotFound("this interaction has no audio", code=ErrorCode.NO_AUDIO)
     blob = vault.blobs.get("audio", row.id)
     return crypto.decrypt(keys["audio"], blob, _aad(member.id, row.id, "audio")), row.audio_type
 

@@ -13,10 +13,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import LargeBinary, String, delete, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from echoless.errors import VaultError
+from echoless.errors import ErrorCode, VaultError
 from echoless.vault import crypto
 from echoless.vault.db import Database, UTCDateTime, utcnow
-from echoless.vault.rules import DeletionRule
 
 PARTS = ("audio", "text", "action")
 
@@ -29,7 +28,6 @@ class OwnerKey(KeyringBase):
     """A member's (or a household's) key, wrapped by the master key."""
 
     __tablename__ = "owner_keys"
-    __table_args__ = {"info": {"deletion_rule": DeletionRule.USER, "why": "destroyed by delete-everything"}}
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     owner_id: Mapped[str] = mapped_column(String(32), index=True)
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
@@ -38,7 +36,6 @@ class OwnerKey(KeyringBase):
 
 class DataKey(KeyringBase):
     __tablename__ = "data_keys"
-    __table_args__ = {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "one per interaction part"}}
     item_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     part: Mapped[str] = mapped_column(String(8), primary_key=True)
     # No foreign key: destroying an owner key must stay one row, whatever the history size.
@@ -48,7 +45,7 @@ class DataKey(KeyringBase):
 
 
 class KeyDestroyed(VaultError):
-    code = "key-destroyed"
+    code = ErrorCode.KEY_DESTROYED
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The data database's tables. Each declares its deletion rule in `info` (PRIVACY_MODEL §3.8).
+"""The data database's tables. Their deletion rules are declared by the stores that own them (vault/store.py).
 Content columns hold only AES-GCM ciphertext; everything in clear here is opaque ids, times,
 sizes, names of accounts and devices, and content-free records."""
 
@@ -11,20 +11,15 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from echoless.vault.db import UTCDateTime
-from echoless.vault.rules import DeletionRule
 
 
 class Base(DeclarativeBase):
     pass
 
 
-def _rule(rule: DeletionRule, why: str) -> dict[str, Any]:
-    return {"info": {"deletion_rule": rule, "why": why}}
-
 
 class Household(Base):
     __tablename__ = "households"
-    __table_args__ = _rule(DeletionRule.USER_STATE, "the household outlives any member's history")
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -34,7 +29,6 @@ class Member(Base):
     __tablename__ = "members"
     __table_args__ = (
         Index("ix_members_household_name", "household_id", "name", unique=True),
-        {"info": {"deletion_rule": DeletionRule.USER, "why": "removed with the member"}},
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"))
@@ -52,7 +46,6 @@ class Device(Base):
     __tablename__ = "devices"
     __table_args__ = (
         Index("ix_devices_household_name", "household_id", "name", unique=True),
-        {"info": {"deletion_rule": DeletionRule.USER_STATE, "why": "devices belong to the household"}},
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"))
@@ -63,7 +56,6 @@ class Device(Base):
 
 class Token(Base):
     __tablename__ = "tokens"
-    __table_args__ = _rule(DeletionRule.USER, "a member's tokens go with the member; device tokens with the device")
     hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token; the token is never stored
     kind: Mapped[str] = mapped_column(String(8))  # member | device
     subject_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -75,7 +67,6 @@ class Interaction(Base):
     __tablename__ = "interactions"
     __table_args__ = (
         Index("ix_interactions_history", "member_id", "key_id", "created_at", "id"),
-        {"info": {"deletion_rule": DeletionRule.INTERACTION_PART, "why": "the interaction itself"}},
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
@@ -93,7 +84,6 @@ class Interaction(Base):
 
 class HomeStateRow(Base):
     __tablename__ = "home_states"
-    __table_args__ = _rule(DeletionRule.USER_STATE, "the effects of actions are the household's own state")
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), primary_key=True)
     state: Mapped[bytes] = mapped_column(LargeBinary)  # ciphertext under the household key
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -105,7 +95,6 @@ class DeletionJob(Base):
     __tablename__ = "deletion_jobs"
     __table_args__ = (
         Index("ix_deletion_jobs_state", "state"),
-        {"info": {"deletion_rule": DeletionRule.CONTENT_FREE, "why": "opaque ids, counts and times only"}},
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     member_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -125,7 +114,6 @@ class WebSession(Base):
     """A signed-in browser. The cookie holds the session id; only its SHA-256 is stored here."""
 
     __tablename__ = "web_sessions"
-    __table_args__ = _rule(DeletionRule.USER, "a member's sign-ins go with the member")
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     member_id: Mapped[str] = mapped_column(String(32), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))  # the synchronizer token of this session's forms
@@ -138,7 +126,6 @@ class SignInThrottle(Base):
     """Failed sign-ins per member name and per client address, keyed by a hash of the name or address."""
 
     __tablename__ = "sign_in_throttle"
-    __table_args__ = _rule(DeletionRule.CONTENT_FREE, "hashed keys, counts and times only; rows expire")
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from echoless.vault.db import UTCDateTime
 from echoless.vault.models import Base
-from echoless.vault.rules import DeletionRule
 
 
 class AuditRow(Base):
@@ -20,7 +19,6 @@ class AuditRow(Base):
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_subject", "subject"),
-        {"info": {"deletion_rule": DeletionRule.CONTENT_FREE, "why": "kinds, opaque ids, integer counts and hashes only"}},
     )
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -37,7 +35,6 @@ class ReceiptRow(Base):
     __tablename__ = "receipts"
     __table_args__ = (
         Index("ix_receipts_member_id", "member_id"),
-        {"info": {"deletion_rule": DeletionRule.CONTENT_FREE, "why": "opaque ids, counts, times and a signature"}},
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     deletion_id: Mapped[str] = mapped_column(String(32), unique=True)

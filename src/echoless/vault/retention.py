@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from echoless.errors import BadRequest
+from echoless.errors import BadRequest, ErrorCode
 
 # The parts a member sets retention for; "text" covers the transcript and the response.
 RETENTION_PARTS = ("audio", "text", "action")
@@ -33,7 +33,7 @@ CHILD_LIMIT = timedelta(days=30)
 
 
 class RetentionError(BadRequest):
-    code = "invalid-retention"
+    code = ErrorCode.INVALID_RETENTION
 
 
 def retention_of(settings: dict[str, Any]) -> dict[str, str]:

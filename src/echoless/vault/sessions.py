@@ -17,7 +17,7 @@ from datetime import timedelta
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import delete
 
-from echoless.errors import EcholessError
+from echoless.errors import EcholessError, ErrorCode
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member, SignInThrottle, WebSession
@@ -34,8 +34,7 @@ _TOUCH_EVERY = timedelta(minutes=5)
 
 
 class TooManyAttempts(EcholessError):
-    code = "too-many-attempts"
-    status = 429
+    code = ErrorCode.TOO_MANY_ATTEMPTS
 
     def __init__(self, retry_after: int) -> None:
         minutes = max(1, math.ceil(retry_after / 60))

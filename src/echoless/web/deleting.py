@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from echoless.errors import BadRequest
+from echoless import root
+from echoless.terms import Scope
+from echoless.errors import BadRequest, ErrorCode
 from echoless.privacy import deletion
 from echoless.vault import interactions
 from echoless.vault.access import history_subject
@@ -43,7 +45,7 @@ class Plan:
 
     def __init__(self, vault: Vault, subject: Member, scope: str, ids: list[str], day: str | None, since: str | None, until: str | None) -> None:
         if scope not in SCOPES:
-            raise BadRequest(f"scope must be one of {', '.join(SCOPES)}", code="invalid-scope")
+            raise BadRequest(f"scope must be one of {', '.join(SCOPES)}", code=ErrorCode.INVALID_SCOPE)
         self.scope = scope
         self.ids = list(dict.fromkeys(i for i in ids if i))
         self.items: list[interactions.InteractionView] = []
@@ -51,19 +53,19 @@ class Plan:
         self.until_day: date | None = None
         if scope == "items":
             if not self.ids:
-                raise BadRequest("choose at least one item to delete", code="nothing-to-delete")
+                raise BadRequest("choose at least one item to delete", code=ErrorCode.NOTHING_TO_DELETE)
             if len(self.ids) > MAX_SELECTED:
-                raise BadRequest(f"choose at most {MAX_SELECTED} items at a time", code="too-many-items")
+                raise BadRequest(f"choose at most {MAX_SELECTED} items at a time", code=ErrorCode.TOO_MANY_ITEMS)
             self.items = [interactions.get(vault, subject, i) for i in self.ids]  # 404 for anything not theirs
             self.count = len(self.items)
         elif scope == "day":
             self.since_day = self.until_day = parse_day(day, "day")
             if self.since_day is None:
-                raise BadRequest("name the day to delete", code="invalid-date")
+                raise BadRequest("name the day to delete", code=ErrorCode.INVALID_DATE)
         elif scope == "range":
             self.since_day, self.until_day = parse_day(since, "From"), parse_day(until, "To")
             if self.since_day is None and self.until_day is None:
-                raise BadRequest("a range needs a start date, an end date or both", code="invalid-range")
+                raise BadRequest("a range needs a start date, an end date or both", code=ErrorCode.INVALID_RANGE)
         self.since, self.until = day_bounds(self.since_day, self.until_day)
         if scope in ("day", "range"):
             self.count = _count(vault, subject, self.since, self.until)
@@ -79,11 +81,8 @@ class Plan:
         return fields
 
     def run(self, vault: Vault, subject: Member) -> deletion.DeletionJob:  # type: ignore[name-defined]
-        if self.scope == "items":
-            return deletion.delete_items(vault, subject, self.ids)
-        if self.scope == "all":
-            return deletion.delete_all(vault, subject)
-        return deletion.delete_range(vault, subject, self.since, self.until)
+        scope = {"items": Scope.ITEMS, "all": Scope.ALL}.get(self.scope, Scope.RANGE)  # a day is a range
+        return root.request_deletion(vault, subject, scope, ids=self.ids, since=self.since, until=self.until)
 
 
 @router.get("/delete")
@@ -109,7 +108,6 @@ def confirm_page(
 def delete(
     request: Request,
     signed_in: CheckedDep,
-    background: BackgroundTasks,
     scope: Annotated[str, Form(max_length=10)],
     ids: Annotated[list[str] | None, Form()] = None,
     day: Annotated[str | None, Form(max_length=20)] = None,
@@ -121,7 +119,6 @@ def delete(
     subject = history_subject(vault, signed_in.member, member)
     plan = Plan(vault, subject, scope, ids or [], day, since, until)
     job = plan.run(vault, subject)
-    background.add_task(deletion.purge, vault, job.id)
     query = subject_query(signed_in.member, subject)
     return redirect(f"/deletions/{job.id}" + (f"?member={query['member']}" if query else ""))
 

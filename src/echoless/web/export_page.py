@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
-from echoless.errors import NotFound
+from echoless.errors import ErrorCode, NotFound
 from echoless.web.pages import CheckedDep, SignedInDep, get_vault, module_available, render
 
 router = APIRouter(include_in_schema=False)
@@ -23,7 +23,7 @@ def export_page(request: Request, signed_in: SignedInDep) -> Response:
 @router.post("/export")
 def export_download(request: Request, signed_in: CheckedDep) -> Response:
     if not module_available(MODULE):
-        raise NotFound("export is not part of this build yet", code="export-unavailable")
+        raise NotFound("export is not part of this build yet", code=ErrorCode.EXPORT_UNAVAILABLE)
     from echoless.privacy.export import stream_export  # optional part, checked just above
 
     stamp = datetime.now().astimezone().strftime("%Y-%m-%d")

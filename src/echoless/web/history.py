@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from echoless.errors import BadRequest
+from echoless.errors import BadRequest, ErrorCode
 from echoless.vault import accounts, interactions
 from echoless.vault.access import history_subject, readable_members
 from echoless.vault.models import Member
@@ -27,7 +27,7 @@ def parse_day(value: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise BadRequest(f"{field} must be a date like 2026-05-01", code="invalid-date") from exc
+        raise BadRequest(f"{field} must be a date like 2026-05-01", code=ErrorCode.INVALID_DATE) from exc
 
 
 def day_start(day: date) -> datetime:
@@ -38,7 +38,7 @@ def day_start(day: date) -> datetime:
 def day_bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
     """`until` is inclusive on the page: items up to the end of that day."""
     if since and until and since > until:
-        raise BadRequest("the start date must not be after the end date", code="invalid-range")
+        raise BadRequest("the start date must not be after the end date", code=ErrorCode.INVALID_RANGE)
     return (day_start(since) if since else None, day_start(until + timedelta(days=1)) if until else None)
 
 

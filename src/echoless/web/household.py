@@ -11,7 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from echoless.errors import BadRequest, Conflict
+from echoless import root
+from echoless.errors import BadRequest, Conflict, ErrorCode
 from echoless.vault import accounts
 from echoless.web import receipts_view
 from echoless.web.pages import CheckedDep, SignedInDep, get_vault, redirect, render, require_owner
@@ -79,8 +80,8 @@ def remove_member(request: Request, signed_in: CheckedDep, member_id: str) -> Re
     vault = get_vault(request)
     target = accounts.find_member(vault, me.household_id, member_id)
     if target.id == me.id:
-        raise Conflict("you cannot remove yourself here; use `echoless members remove` from the shell", code="remove-self")
-    removed, job = accounts.remove_member(vault, me.household_id, target.id)
+        raise Conflict("you cannot remove yourself here; use `echoless members remove` from the shell", code=ErrorCode.REMOVE_SELF)
+    removed, job = root.remove_member(vault, me.household_id, target.id)
     receipt = receipts_view.for_deletion(vault, removed, job)  # type: ignore[arg-type]
     return render(request, "member_removed.html", {"member": removed, "job": job, "receipt": receipt})
 

@@ -16,8 +16,8 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from echoless.errors import EcholessError, Forbidden
-from echoless.privacy import retention
+from echoless.errors import EcholessError, ErrorCode, Forbidden
+from echoless.vault import retention
 from echoless.vault import sessions
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
@@ -64,15 +64,14 @@ def module_available(name: str) -> bool:
 
 
 class SignInRequired(EcholessError):
-    code = "unauthorized"
-    status = 401
+    code = ErrorCode.UNAUTHORIZED
 
     def __init__(self, message: str = "sign in to see this page") -> None:
         super().__init__(message)
 
 
 class CsrfFailed(Forbidden):
-    code = "csrf-failed"
+    code = ErrorCode.CSRF_FAILED
 
     def __init__(self) -> None:
         super().__init__("this form has expired or did not come from echoless; go back, reload the page and try again")
@@ -111,7 +110,7 @@ CheckedDep = Annotated[sessions.SignedIn, Depends(checked)]
 
 def require_owner(member: Member) -> None:
     if member.role != "owner":
-        raise Forbidden("only the household's owner manages members and devices", code="owner-only")
+        raise Forbidden("only the household's owner manages members and devices", code=ErrorCode.OWNER_ONLY)
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200) -> HTMLResponse:

@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from echoless.api.errors import error_response
-from echoless.errors import EcholessError
+from echoless.errors import EcholessError, ErrorCode
 from echoless.web import account, deleting, export_page, history, household, receipts_page, receipts_view, settings_page, tryit
 from echoless.web import shares_page  # skills and the share ledger
 from echoless.web.pages import HERE, error_page
@@ -40,9 +40,9 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request) and json_http is not None:
             return await json_http(request, exc)  # type: ignore[misc]
-        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}.get(exc.status_code, ErrorCode.HTTP_ERROR)
         message = "there is no page here" if exc.status_code == 404 else str(exc.detail)
-        return error_page(request, EcholessError(message, code=code, status=exc.status_code))
+        return error_page(request, EcholessError(message, code=code))
 
 
 __all__ = ["install", "error_response"]

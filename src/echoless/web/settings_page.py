@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from echoless.errors import BadRequest
-from echoless.privacy import preferences, retention
+from echoless.privacy import preferences
+from echoless.vault import retention
 from echoless.vault import accounts
 from echoless.web.pages import CheckedDep, SignedInDep, get_vault, redirect, render
 

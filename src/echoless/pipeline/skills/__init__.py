@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from echoless.errors import EcholessError
+from echoless.errors import EcholessError, ErrorCode
 from echoless.pipeline.home import HomeState
 from echoless.pipeline.skills import clock, home as home_skill, shopping, timers
 from echoless.pipeline.skills.responses import render
@@ -45,8 +45,7 @@ PRIVACY_INTENTS: frozenset[str] = frozenset(
 class NotABuiltinIntent(EcholessError):
     """`act` was given an intent it does not handle (a privacy intent, or an unknown one)."""
 
-    code = "intent-not-builtin"
-    status = 500
+    code = ErrorCode.INTENT_NOT_BUILTIN
 
 
 def _weather(m: IntentMatch, h: HomeState, now: datetime) -> ActionResult:

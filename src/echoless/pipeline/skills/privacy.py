@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from echoless.pipeline.run import Outcome
+from echoless.derived import vocabulary
+from echoless.pipeline.outcome import Outcome
 from echoless.pipeline.understand import IntentMatch
-from echoless.privacy import audit, deletion, preferences, retention
+from echoless.privacy import deletion, preferences
+from echoless.vault import audit
+from echoless.vault import retention
 from echoless.sharing import ledger as sharing_ledger
 from echoless.vault import accounts, interactions
 from echoless.vault.instance import Vault
@@ -29,7 +32,6 @@ def _quiet(response: str) -> Outcome:
 
 def _voice_deletion(vault: Vault, job_id: str) -> None:
     audit.append(vault, audit.VOICE_DELETION, subject=job_id)
-    deletion.purge(vault, job_id)
 
 
 def _delete_last(vault: Vault, member: Member, reply: str) -> Outcome:
@@ -114,14 +116,9 @@ def _what_do_you_know(vault: Vault, member: Member) -> Outcome:
     names = {"audio": "recordings", "text": "transcripts and answers", "action": "action records"}
     kept_for = ", ".join(f"{names[p]} {retention.LABELS[c]}" for p, c in prefs.retention.items())
     parts.append(f"Your settings keep {kept_for}.")
-    for line in knowledge_lines:
-        parts.extend(line(vault, member))
+    parts.extend(sharing_ledger.knowledge_line(vault, member))  # which skills received data (names only)
+    parts.extend(vocabulary.knowledge_line(vault, member))  # how many words were learned, never which
     return _quiet(" ".join(parts))
-
-
-# Other stores add what they know (skills that received data, learned words) without content.
-knowledge_lines: list = []
-knowledge_lines.append(sharing_ledger.knowledge_line)  # which skills received data (names only)
 
 
 def _saving(vault: Vault, member: Member, saving: bool) -> Outcome:

@@ -1,0 +1,114 @@
+"""The composition root: builds the vault and the ordered registry of stores from settings, and holds the
+use cases that every adapter (API, pages, CLI, the background runner) calls. Nothing below this module
+imports it; the adapters import nothing below it to decide how deletion, restore or verification run.
+
+The registry's order is the order each step visits the stores:
+- record: search, then vocabulary, then corpus (each writes in the interaction's transaction);
+- purge: the blobs before the interactions (a purge after "delete everything" finds blobs through rows);
+- purged: receipts before sharing (sharing names the skills asked to delete in the receipt)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from echoless.derived import stats
+from echoless.derived.stores import CorpusStore, LineageStore, SearchStore, StatsStore, VocabularyStore
+from echoless.errors import BadRequest, ErrorCode
+from echoless.pipeline.homes import HomeStore
+from echoless.pipeline.understand import get_understander
+from echoless.privacy import backup, deletion, housekeeping, verifier
+from echoless.privacy.receipts import ReceiptsStore
+from echoless.settings import Settings
+from echoless.sharing.store import SharingStore
+from echoless.terms import Scope
+from echoless.vault import accounts
+from echoless.vault.blobs import BlobStore, FileBlobStore
+from echoless.vault.instance import Vault
+from echoless.vault.instance import open_vault as _open
+from echoless.vault.models import DeletionJob, Member
+from echoless.vault.store import Report, Store
+from echoless.vault.stores import (
+    AuditStore, BlobsStore, HouseholdStore, InteractionsStore, JournalStore, KeyringStore,
+)
+
+
+def stores(settings: Settings) -> list[Store]:
+    """Every store of an instance, in the order the steps visit them (see the module docstring)."""
+    return [
+        HouseholdStore(),
+        KeyringStore(),
+        JournalStore(),
+        AuditStore(),
+        SearchStore(),
+        VocabularyStore(),
+        CorpusStore(),
+        StatsStore(),
+        LineageStore(),
+        BlobsStore(),
+        InteractionsStore(),
+        HomeStore(),
+        ReceiptsStore(),
+        SharingStore(),
+    ]
+
+
+def blob_store(settings: Settings) -> BlobStore:
+    folder = settings.resolved_blob_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileBlobStore(folder)
+
+
+def open_vault(settings: Settings, extra: Iterable[Store] = ()) -> Vault:
+    """Open the instance with its stores (and `extra` ones after them: tests use this). Until its runner
+    is started (`start_background`), a deletion is purged as soon as it is shredded."""
+    vault = _open(settings, [*stores(settings), *extra], blob_store(settings))
+    vault.runtime.runner = housekeeping.JobRunner(vault)
+    return vault
+
+
+def start_background(vault: Vault) -> housekeeping.JobRunner:
+    """The server's background work: resume, reconcile, then purge, sweep and deliver on its own threads."""
+    runner = vault.runtime.runner
+    assert isinstance(runner, housekeeping.JobRunner)
+    runner.start()
+    return runner
+
+
+# Use cases -------------------------------------------------------------------------------------
+def request_deletion(
+    vault: Vault, member: Member, scope: Scope | str, *, ids: Iterable[str] = (),
+    since: datetime | None = None, until: datetime | None = None,
+) -> DeletionJob:
+    """Journal and shred a deletion; returns once the keys are destroyed. The job runner purges it."""
+    if scope == Scope.ITEMS:
+        return deletion.delete_items(vault, member, list(ids))
+    if scope == Scope.RANGE:
+        return deletion.delete_range(vault, member, since, until)
+    if scope == Scope.ALL:
+        return deletion.delete_all(vault, member)
+    raise BadRequest("scope is items, range or all", code=ErrorCode.INVALID_SCOPE)
+
+
+def remove_member(vault: Vault, household_id: str, name_or_id: str) -> tuple[Member, DeletionJob]:
+    """Delete everything of a member, purged before their row goes (history rows name the member), then
+    their sign-ins, tokens, keys and row. Returns the member and the deletion (for its receipt)."""
+    member = accounts.removable_member(vault, household_id, name_or_id)
+    job = deletion.purge(vault, deletion.delete_all(vault, member).id)
+    accounts.drop_member(vault, member)
+    return member, job
+
+
+def restore(vault: Vault, path: Path) -> backup.Restored:
+    return backup.restore(vault, path)
+
+
+def verify(vault: Vault, *, extra_needles: Iterable[bytes] = (), backups: Iterable[Path] = ()) -> Report:
+    return verifier.verify(vault, extra_needles=extra_needles, backups=backups)
+
+
+def stats_report(vault: Vault, *, days: int | None = None, k: int | None = None) -> dict[str, Any]:
+    """Analytics per day, every count below k suppressed, intents named from the assistant's own list."""
+    return stats.report(vault, days=days, k=k, intent_names=get_understander().intent_names)
