@@ -1,5 +1,5 @@
-"""The composition root: builds the vault and the ordered registry of stores from settings, and holds the
-use cases that every adapter (API, pages, CLI, the background runner) calls. Nothing below this module
+"""The composition root: builds the vault, the ordered registry of stores, the blob store and the
+speech recogniser from settings, and holds the use cases that every adapter (API, pages, CLI, the background runner) calls. Nothing below this module
 imports it; the adapters import nothing below it to decide how deletion, restore or verification run.
 
 The registry's order is the order each step visits the stores:
@@ -9,7 +9,7 @@ The registry's order is the order each step visits the stores:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,10 @@ from typing import Any
 from echoless.derived import stats
 from echoless.derived.stores import CorpusStore, LineageStore, SearchStore, StatsStore, VocabularyStore
 from echoless.errors import BadRequest, ErrorCode
+from echoless.pipeline.events import Event
 from echoless.pipeline.homes import HomeStore
+from echoless.pipeline import run as pipeline
+from echoless.pipeline.recognise import get_recogniser
 from echoless.pipeline.understand import get_understander
 from echoless.privacy import backup, deletion, housekeeping, verifier
 from echoless.privacy.receipts import ReceiptsStore
@@ -66,6 +69,7 @@ def open_vault(settings: Settings, extra: Iterable[Store] = ()) -> Vault:
     is started (`start_background`), a deletion is purged as soon as it is shredded."""
     vault = _open(settings, [*stores(settings), *extra], blob_store(settings))
     vault.runtime.runner = housekeeping.JobRunner(vault)
+    vault.runtime.recogniser = lambda: get_recogniser(settings)  # the model loads on first use, once per process
     return vault
 
 
@@ -78,6 +82,23 @@ def start_background(vault: Vault) -> housekeeping.JobRunner:
 
 
 # Use cases -------------------------------------------------------------------------------------
+def ask(
+    vault: Vault, member: Member, device_id: str | None, audio: bytes, *, speak: bool = False,
+    emit: Callable[[Event], None] | None = None,
+) -> pipeline.RunResult:
+    """Hear, understand, act, answer and record one spoken request."""
+    return pipeline.run(vault, member, device_id, audio, speak=speak, emit=emit)
+
+
+def import_recording(
+    vault: Vault, member: Member, device_id: str | None, audio: bytes, *, transcript: str | None,
+    response: str | None, action: dict[str, Any] | None, created_at: datetime | None = None,
+) -> str | None:
+    """Record audio with the text the caller already has; the audio is checked, not recognised."""
+    return pipeline.import_interaction(vault, member, device_id, audio, transcript=transcript, response=response,
+                                       action=action, created_at=created_at)
+
+
 def request_deletion(
     vault: Vault, member: Member, scope: Scope | str, *, ids: Iterable[str] = (),
     since: datetime | None = None, until: datetime | None = None,

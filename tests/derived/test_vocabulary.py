@@ -34,7 +34,7 @@ def heard(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     """Runs the real pipeline with a stand-in recogniser that records the prompt it was given."""
     prompts: list[str | None] = []
 
-    def hear(settings: Any, audio: bytes, *, prompt: str | None = None) -> tuple[Any, Transcript]:
+    def hear(settings: Any, audio: bytes, *, prompt: str | None = None, **_: Any) -> tuple[Any, Transcript]:
         prompts.append(prompt)
         return pipeline.decode(settings, audio), Transcript(Content("what time is it"), 1.0, 0.01)
 

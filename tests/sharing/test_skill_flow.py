@@ -3,8 +3,10 @@ pseudonym, its answer is the response, the ledger shows the share, and a deletio
 
 from __future__ import annotations
 
+import io
 import json
 import time
+import zipfile
 
 from apiclient import api, bearer, upload
 from homes import Home
@@ -13,6 +15,7 @@ from speech_synth import synthesise_wav
 
 from echoless.pipeline import run as pipeline
 from echoless.privacy import deletion, receipts
+from echoless.privacy.export import stream_export
 from echoless.sharing import ledger, notices, skills, wire
 from echoless.sharing.manifest import parse
 
@@ -50,6 +53,11 @@ def test_a_well_behaved_skill_gets_only_the_declared_fields_and_its_deletion_is_
         assert share["skill"] == "jokes" and share["fields"] == ["intent", "slots"]
         assert share["interaction_id"] == result.id and share["manifest_version"] == "1.0"
         assert share["outcome"] == "answered" and share["deletion"]["status"] == "not-asked"
+
+        # The member's export holds the ledger too (everything kept about them).
+        exported = zipfile.ZipFile(io.BytesIO(b"".join(stream_export(vault, home.owner))))
+        document = json.loads(exported.read("history.json"))
+        assert [s["skill"] for s in document["shares"]] == ["jokes"] and "learned_words" in document
 
         # Deleting the interaction asks the skill to delete it; the receipt shows the confirmation.
         job = deletion.purge(vault, deletion.delete_items(vault, home.owner, [result.id]).id)

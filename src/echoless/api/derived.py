@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
+from echoless.terms import Role
 from echoless import root
 from echoless.api.deps import MemberDep, VaultDep
 from echoless.derived import corpus, stats, vocabulary
@@ -23,7 +24,7 @@ def get_vocabulary(vault: VaultDep, member: MemberDep) -> dict[str, Any]:
 
 @router.get("/stats", summary="Requests, intents, failures and latencies per day (owner; counts below k suppressed)")
 def get_stats(vault: VaultDep, member: MemberDep, days: Annotated[int | None, Query(ge=1, le=3660)] = None) -> dict[str, Any]:
-    if member.role != "owner":
+    if member.role != Role.OWNER:
         raise Forbidden("only the household owner sees the analytics", code=ErrorCode.OWNER_ONLY)
     return root.stats_report(vault, days=days)
 

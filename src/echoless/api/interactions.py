@@ -13,7 +13,6 @@ from fastapi.responses import Response
 from echoless import root
 from echoless.terms import Scope
 from echoless.errors import AudioTooLarge, BadRequest, ErrorCode
-from echoless.pipeline import run as pipeline
 from echoless.privacy import deletion
 from echoless.vault import accounts, interactions
 from echoless.api.deps import MemberDep, PrincipalDep, VaultDep
@@ -103,7 +102,7 @@ def create_interaction(
     who, device_id = _who(vault, principal, member)
     data = read_upload(audio, vault.settings.max_audio_bytes)
     if imported is not None:
-        item_id = pipeline.import_interaction(
+        item_id = root.import_recording(
             vault,
             who,
             device_id,
@@ -114,7 +113,7 @@ def create_interaction(
             created_at=imported.get("created_at"),
         )
         return {"id": item_id, "stored": item_id is not None}
-    result = pipeline.run(vault, who, device_id, data, speak=speak)
+    result = root.ask(vault, who, device_id, data, speak=speak)
     body = result.to_json()
     if speak:
         body["speech"] = (

@@ -21,9 +21,10 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
+from echoless import root
 from echoless.errors import BadRequest, EcholessError, ErrorCode
 from echoless.pipeline import events as ev
-from echoless.pipeline import run as pipeline
+from echoless.pipeline.run import RunResult
 from echoless.pipeline.vad import SPEECH_END, SPEECH_START, Endpointer
 from echoless.vault import accounts
 from echoless.vault.instance import Vault
@@ -148,9 +149,9 @@ async def _run(vault: Vault, member: Any, device_id: str | None, pcm: bytes, spe
     def emit(event: ev.Event) -> None:
         loop.call_soon_threadsafe(pending.put_nowait, event)
 
-    def work() -> pipeline.RunResult | None:
+    def work() -> RunResult | None:
         try:
-            return pipeline.run(vault, member, device_id, pcm_to_wav(pcm), speak=speak, emit=emit)
+            return root.ask(vault, member, device_id, pcm_to_wav(pcm), speak=speak, emit=emit)
         except EcholessError:
             return None  # the error event has been emitted
         finally:

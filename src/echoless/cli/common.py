@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.console import Console
 
+from echoless.terms import Role
 from echoless.errors import EcholessError, ErrorCode
 from echoless.settings import Settings
 from echoless.vault import accounts
@@ -41,7 +42,7 @@ def member(v: Vault, name: str | None) -> Member:
     if name:
         return accounts.find_member(v, household.id, name)
     everyone = accounts.members(v, household.id)
-    owners = [m for m in everyone if m.role == "owner"]
+    owners = [m for m in everyone if m.role == Role.OWNER]
     return (owners or everyone)[0]
 
 

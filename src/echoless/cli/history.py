@@ -49,17 +49,16 @@ def record(
     as_json: JsonOpt = False,
 ) -> None:
     """Store a recording with its text (the import path); without text, run the pipeline like `ask`."""
-    from echoless.pipeline import run as pipeline
 
     with vault() as v:
         who = member(v, user)
         data = _read_audio(v, file)
         device_id = _device_id(v, device)
         if transcript is None and response is None and action is None:
-            result = pipeline.run(v, who, device_id, data)
+            result = root.ask(v, who, device_id, data)
             body: dict[str, Any] = result.to_json()
         else:
-            item_id = pipeline.import_interaction(
+            item_id = root.import_recording(
                 v, who, device_id, data, transcript=transcript, response=response, action=_action(action)
             )
             body = {"id": item_id, "stored": item_id is not None}
@@ -86,10 +85,9 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Run a recorded request through the pipeline: hear, understand, act, answer, record."""
-    from echoless.pipeline import run as pipeline
 
     with vault() as v:
-        result = pipeline.run(v, member(v, user), _device_id(v, device), _read_audio(v, file))
+        result = root.ask(v, member(v, user), _device_id(v, device), _read_audio(v, file))
     if as_json:
         print_json(result.to_json())
         return

@@ -9,6 +9,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from echoless import root
 from echoless.cli.common import console, member, print_json, vault
 from echoless.pipeline import home as home_model
 from echoless.vault import accounts
@@ -75,7 +76,6 @@ def demo(
     its history by running spoken requests through the real pipeline. Safe to run again. The member's
     privacy settings are left as they are (recordings: not saved, by default) unless --keep-audio."""
     from echoless.demo import CLIPS, clip
-    from echoless.pipeline import run as pipeline
     from echoless.privacy import preferences
 
     with vault() as v:
@@ -105,7 +105,7 @@ def demo(
             task = progress.add_task("Speaking to the assistant", total=len(CLIPS))
             for index, name in enumerate(CLIPS):
                 speaker = speakers["kitchen speaker" if index % 2 == 0 else "living room speaker"]
-                pipeline.run(v, accounts.get_member(v, who.id), speaker.id, clip(name))
+                root.ask(v, accounts.get_member(v, who.id), speaker.id, clip(name))
                 progress.advance(task)
         current = accounts.get_member(v, who.id)
         accounts.update_member_settings(v, who.id, {**current.settings, "demo_loaded": True})

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from echoless.terms import Role
 from echoless.cli import household
 from echoless.cli.common import console, print_json, settings, vault
 from echoless.cli.household import read_password_stdin
@@ -34,7 +35,7 @@ def init(
             print_json({"home": str(config.home), "created": False}) if as_json else console.print(message)
             return
         home = accounts.create_household(v, household)
-        owner, member_token = accounts.add_member(v, home.id, member, "owner")
+        owner, member_token = accounts.add_member(v, home.id, member, Role.OWNER)
         first_device, device_token = accounts.add_device(v, home.id, device)
     finally:
         v.close()

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from echoless.terms import Role
 from echoless.derived import lineage
 from echoless.derived.keys import aad, derived_key
 from echoless.derived.models import CorpusAnnotation, CorpusSample, Lineage
@@ -54,12 +55,12 @@ def set_consent(vault: Vault, member: Member, contribute: bool) -> int:
     with vault.data.read() as session:
         ids = list(session.scalars(select(CorpusSample.id).where(CorpusSample.member_id == member.id)))
     done = lineage.drop_samples(vault, ids)
-    vault.data.compact(("corpus_samples", "corpus_annotations", "derived_lineage"))
+    vault.data.compact(vault.stores.deleting_tables())
     return done.samples
 
 
 def grant_reviewer(vault: Vault, owner: Member, name_or_id: str, granted: bool = True) -> Member:
-    if owner.role != "owner":
+    if owner.role != Role.OWNER:
         raise Forbidden("only the household owner grants the reviewer role", code=ErrorCode.OWNER_ONLY)
     target = accounts.find_member(vault, owner.household_id, name_or_id)
     return accounts.update_member_settings(vault, target.id, {**target.settings, REVIEWER: bool(granted)})

@@ -18,7 +18,7 @@ from echoless.pipeline import events as ev
 from echoless.pipeline.outcome import Outcome
 from echoless.pipeline.audio import DecodedAudio, decode_audio, trim_silence, with_lead_in
 from echoless.pipeline.prompt import recognition_prompt
-from echoless.pipeline.recognise import Transcript, get_recogniser
+from echoless.pipeline.recognise import Recogniser, Transcript, get_recogniser
 from echoless.pipeline.skills import act, is_privacy_intent, privacy
 from echoless.pipeline.speak import synthesise
 from echoless.pipeline.understand import IntentMatch, get_understander
@@ -64,11 +64,13 @@ def decode(settings: Settings, audio: bytes) -> DecodedAudio:
     return decode_audio(audio, max_bytes=settings.max_audio_bytes, max_seconds=settings.max_audio_seconds)
 
 
-def hear(settings: Settings, audio: bytes, *, prompt: str | None = None) -> tuple[DecodedAudio, Transcript]:
-    """Decode, trim the silence, recognise."""
+def hear(
+    settings: Settings, audio: bytes, *, prompt: str | None = None, recogniser: Recogniser | None = None
+) -> tuple[DecodedAudio, Transcript]:
+    """Decode, trim the silence, recognise (with the recogniser given, else the one the settings name)."""
     decoded = decode(settings, audio)
     speech = with_lead_in(trim_silence(decoded.samples))
-    return decoded, get_recogniser(settings).transcribe(speech, initial_prompt=prompt)
+    return decoded, (recogniser or get_recogniser(settings)).transcribe(speech, initial_prompt=prompt)
 
 
 def run(
@@ -94,7 +96,7 @@ def run(
     try:
         if prompt is None:
             prompt = recognition_prompt(homes.load(vault, member.household_id), extra_words=vocabulary.prompt_words(vault, member))
-        decoded, transcript = hear(vault.settings, audio, prompt=prompt)
+        decoded, transcript = hear(vault.settings, audio, prompt=prompt, recogniser=vault.runtime.recogniser())
         publish(ev.STT_END, text=transcript.text, audio_seconds=decoded.duration, elapsed=transcript.elapsed)
         now = local_now()
         with homes.edit(vault, member.household_id) as home:

@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from echoless import __version__
+from echoless.derived import vocabulary
 from echoless.privacy import preferences, receipts
+from echoless.sharing import ledger
 from echoless.vault import audit
 from echoless.vault import interactions
 from echoless.vault.db import utcnow
@@ -36,10 +38,6 @@ This archive holds everything echoless keeps about you, as of {when}.
 Receipts are signed by this instance ({key}); `echoless receipt verify FILE --pubkey KEY` checks one
 offline. Nothing of this export was kept on the server.
 """
-
-# Other stores contribute a section (shares, learned words...): name -> function(vault, member) -> JSON.
-sections: dict[str, Callable[[Vault, Member], Any]] = {}
-
 
 class _Pipe:
     """A write-only, unseekable file whose bytes are handed out as they are written."""
@@ -104,9 +102,10 @@ def stream_export(
             "settings": preferences.of(member).to_json(),
             "interactions": history,
             "receipts": receipts.list_for(vault, member),
-            **{name: make(vault, member) for name, make in sections.items()},
+            "shares": ledger.shares(vault, member, limit=10**9),
+            "deletion_requests": ledger.requests(vault, member),
+            "learned_words": vocabulary.to_json(vault, member),
         }
-        document.setdefault("shares", [])
         archive.writestr("history.json", json.dumps(document, indent=2, ensure_ascii=False, default=str))
         archive.writestr("README.txt", README.format(when=document["exported_at"], key=receipts.instance_public_key(vault)))
     audit.append(vault, audit.EXPORT_MADE, subject=member.id, counts={"items": len(history)})

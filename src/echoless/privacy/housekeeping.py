@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from echoless.terms import JobState
 from echoless.privacy import deletion, receipts, sweeper
 from echoless.sharing import notices
 from echoless.vault.db import utcnow
@@ -28,7 +29,7 @@ def reconcile(vault: Vault, *, grace: timedelta = IN_FLIGHT) -> dict[str, int]:
     cutoff = utcnow() - grace
     with vault.data.read() as session:
         live_ids = set(session.scalars(select(Interaction.id)))
-        pending = session.scalars(select(DeletionJob).where(DeletionJob.state != "purged")).all()
+        pending = session.scalars(select(DeletionJob).where(DeletionJob.state != JobState.PURGED)).all()
         live_keys = set(session.scalars(select(Member.key_id))) | set(session.scalars(select(Household.id)))
     pending_keys = {k for job in pending for k in job.key_ids}
     removed = {"blobs": 0, "data_keys": 0, "owner_keys": 0}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from echoless.terms import Role
 from echoless.errors import BadRequest, ErrorCode
 from echoless.vault import audit
 from echoless.vault import retention
@@ -38,7 +39,7 @@ def of(member: Member) -> Preferences:
     return Preferences(
         retention=retention.retention_of(member.settings),
         voice_delete_all=bool(member.settings.get("voice_delete_all", False)),
-        child=member.role == "child",
+        child=member.role == Role.CHILD,
     )
 
 
@@ -53,7 +54,7 @@ def update(
     settings = dict(current.settings)
     if retention_changes:
         merged = {**retention.retention_of(settings), **retention_changes}
-        retention.validate(merged, child=current.role == "child")
+        retention.validate(merged, child=current.role == Role.CHILD)
         settings["retention"] = merged
         if retention.saves(merged["audio"]):
             settings["audio_when_saving"] = merged["audio"]
@@ -73,6 +74,6 @@ def set_saving_recordings(vault: Vault, member: Member, saving: bool) -> Prefere
     if not saving and retention.saves(current):  # remember what to go back to
         member = accounts.update_member_settings(vault, member.id, {**member.settings, "audio_when_saving": current})
     choice = member.settings.get("audio_when_saving", DEFAULT_SAVING) if saving else "dont_save"
-    if member.role == "child" and choice not in ("dont_save", "1d", "7d", "30d"):
+    if member.role == Role.CHILD and choice not in ("dont_save", "1d", "7d", "30d"):
         choice = "30d"
     return update(vault, member, retention_changes={"audio": choice})

@@ -144,7 +144,7 @@ def issue_missing(vault: Vault) -> int:
     with vault.data.read() as session:
         issued = select(ReceiptRow.deletion_id)
         jobs = list(session.scalars(
-            select(DeletionJob).where(DeletionJob.state == "purged", DeletionJob.id.not_in(issued))
+            select(DeletionJob).where(DeletionJob.state == JobState.PURGED, DeletionJob.id.not_in(issued))
         ))
     for job in jobs:
         issue(vault, job)

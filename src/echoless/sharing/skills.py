@@ -18,6 +18,7 @@ from typing import Any
 from hassil import Intents, recognize_best
 from sqlalchemy import delete, select
 
+from echoless.terms import Role
 from echoless.errors import Conflict, ErrorCode, Forbidden, NotFound
 from echoless.sharing import manifest as manifests
 from echoless.sharing import notices
@@ -69,7 +70,7 @@ def _skill(row: SkillRow) -> Skill:
 
 
 def _require_owner(member: Member) -> None:
-    if member.role != "owner":
+    if member.role != Role.OWNER:
         raise Forbidden("only the household owner installs or removes skills")
 
 

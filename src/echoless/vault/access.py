@@ -6,6 +6,7 @@ answers exactly like asking for a member that does not exist."""
 
 from __future__ import annotations
 
+from echoless.terms import Role
 from echoless.errors import ErrorCode, NotFound
 from echoless.vault import accounts
 from echoless.vault.instance import Vault
@@ -19,7 +20,7 @@ class NoSuchHistory(NotFound):
 def may_manage_history(actor: Member, subject: Member) -> bool:
     if actor.id == subject.id:
         return True
-    return actor.role == "owner" and subject.role == "child" and subject.household_id == actor.household_id
+    return actor.role == Role.OWNER and subject.role == Role.CHILD and subject.household_id == actor.household_id
 
 
 def history_subject(vault: Vault, actor: Member, member: str | None) -> Member:

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from echoless.terms import ROLES, Role
 from echoless.errors import BadRequest, Conflict, ErrorCode, NotFound, Unauthorized
 from echoless.vault import audit
 from echoless.vault.retention import DEFAULTS
@@ -18,7 +19,6 @@ from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
 from echoless.vault.models import Device, Household, Member, Token, WebSession
 
-ROLES = ("owner", "adult", "child")
 TOKEN_PREFIX = {"member": "elm_", "device": "eld_"}
 
 
@@ -65,7 +65,7 @@ def _issue_token(session: object, kind: str, subject_id: str) -> str:
     return token
 
 
-def add_member(vault: Vault, household_id: str, name: str, role: str = "adult") -> tuple[Member, str]:
+def add_member(vault: Vault, household_id: str, name: str, role: str = Role.ADULT) -> tuple[Member, str]:
     if role not in ROLES:
         raise BadRequest(f"role must be one of {', '.join(ROLES)}", code=ErrorCode.INVALID_ROLE)
     member = Member(
@@ -296,7 +296,7 @@ def remove_device(vault: Vault, household_id: str, name_or_id: str) -> Device:
 def removable_member(vault: Vault, household_id: str, name_or_id: str) -> Member:
     """The member to remove, once it is clear the household keeps an owner."""
     member = find_member(vault, household_id, name_or_id)
-    if member.role == "owner" and sum(m.role == "owner" for m in members(vault, household_id)) == 1:
+    if member.role == Role.OWNER and sum(m.role == Role.OWNER for m in members(vault, household_id)) == 1:
         raise Conflict("the household's only owner cannot be removed; make another member owner first", code=ErrorCode.LAST_OWNER)
     return member
 

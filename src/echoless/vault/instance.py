@@ -61,6 +61,8 @@ class Runtime:
     locks: KeyedLocks = field(default_factory=KeyedLocks)
     listeners: dict[str, list[Callable[..., None]]] = field(default_factory=dict)
     runner: JobRunner = field(default_factory=_NoRunner)
+    # The speech recogniser the composition root chose (loaded on first use; the pipeline's Recogniser).
+    recogniser: Callable[[], Any] = field(default=lambda: None)
     caches: dict[str, Any] = field(default_factory=dict)
     signals: dict[str, threading.Event] = field(default_factory=dict)
     guard: threading.Lock = field(default_factory=threading.Lock)

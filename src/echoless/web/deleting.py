@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from echoless import root
-from echoless.terms import Scope
+from echoless.terms import JobState, Scope
 from echoless.errors import BadRequest, ErrorCode
 from echoless.privacy import deletion
 from echoless.vault import interactions
@@ -130,7 +130,7 @@ def deletion_page(
     vault = get_vault(request)
     subject = history_subject(vault, signed_in.member, member)
     job = deletion.get_job(vault, subject, job_id)
-    receipt = receipts_view.for_deletion(vault, subject, job) if job.state == "purged" else None
+    receipt = receipts_view.for_deletion(vault, subject, job) if job.state == JobState.PURGED else None
     return render(request, "deletion.html", {
         "job": job, "subject": subject, "subject_query": subject_query(signed_in.member, subject), "receipt": receipt,
     })

@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from echoless.terms import Role
 from echoless.errors import EcholessError, ErrorCode, Forbidden
 from echoless.vault import retention
 from echoless.vault import sessions
@@ -109,7 +110,7 @@ CheckedDep = Annotated[sessions.SignedIn, Depends(checked)]
 
 
 def require_owner(member: Member) -> None:
-    if member.role != "owner":
+    if member.role != Role.OWNER:
         raise Forbidden("only the household's owner manages members and devices", code=ErrorCode.OWNER_ONLY)
 
 

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from echoless import root
 from echoless.api.errors import error_response
 from echoless.api.interactions import read_upload
 from echoless.errors import EcholessError
-from echoless.pipeline import run as pipeline
 from echoless.web.pages import CheckedDep, SignedInDep, get_vault, render
 
 router = APIRouter(include_in_schema=False)
@@ -28,7 +28,7 @@ def try_run(request: Request, signed_in: CheckedDep, audio: Annotated[UploadFile
     vault = get_vault(request)
     try:
         data = read_upload(audio, vault.settings.max_audio_bytes)
-        result = pipeline.run(vault, signed_in.member, None, data, speak=True)
+        result = root.ask(vault, signed_in.member, None, data, speak=True)
     except EcholessError as exc:
         return error_response(exc.code, exc.message, exc.status)
     body: dict[str, Any] = {
