@@ -22,7 +22,7 @@ from echoless.pipeline.homes import HomeStore
 from echoless.pipeline import run as pipeline
 from echoless.pipeline.recognise import get_recogniser
 from echoless.pipeline.understand import get_understander
-from echoless.privacy import backup, deletion, housekeeping, verifier
+from echoless.privacy import backup, deletion, housekeeping, rotation, verifier
 from echoless.privacy.receipts import ReceiptsStore
 from echoless.settings import Settings
 from echoless.sharing.store import SharingStore
@@ -70,6 +70,7 @@ def open_vault(settings: Settings, extra: Iterable[Store] = ()) -> Vault:
     vault = _open(settings, [*stores(settings), *extra], blob_store(settings))
     vault.runtime.runner = housekeeping.JobRunner(vault)
     vault.runtime.recogniser = lambda: get_recogniser(settings)  # the model loads on first use, once per process
+    rotation.upgrade(vault)  # derived data of an older scheme: rotate every member key (once)
     return vault
 
 

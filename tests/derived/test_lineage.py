@@ -3,12 +3,12 @@ artefact whose source is gone or was never registered. One seeded defect of each
 
 from __future__ import annotations
 
-from sqlalchemy import insert
+from sqlalchemy import select, insert
 
 from helpers import say
 from homes import Home
 from echoless.derived import corpus, lineage
-from echoless.derived.models import CorpusAnnotation, CorpusSample, Lineage, SearchToken, VocabularyEntry
+from echoless.derived.models import SearchEpoch, CorpusAnnotation, CorpusSample, Lineage, SearchToken, VocabularyEntry
 from echoless.privacy import deletion, verifier
 from echoless.vault.accounts import new_id
 from echoless.vault.db import utcnow
@@ -46,9 +46,10 @@ def test_seeded_defects_of_each_kind_are_reported(home: Home) -> None:
     word, orphan_sample, orphan_note = new_id(), new_id(), new_id()
     with v.data.write() as session:
         # 1. index tokens for an item that was never registered (and never existed)
-        session.execute(insert(SearchToken), [{"member_id": me.id, "token": b"x" * 16, "created_at": now, "item_id": never, "key_id": me.key_id}])
+        epoch = session.scalars(select(SearchEpoch.id).where(SearchEpoch.member_id == me.id)).first()
+        session.execute(insert(SearchToken), [{"member_id": me.id, "token": b"x" * 16, "created_at": now, "item_id": never, "epoch_id": epoch}])
         # 2. a vocabulary entry with no lineage at all
-        session.add(VocabularyEntry(id=word, member_id=me.id, key_id=me.key_id, ref=b"r" * 16, word=b"\x01" + b"0" * 40, created_at=now))
+        session.add(VocabularyEntry(id=word, member_id=me.id, key_id=me.key_id, item_id=kept, part="text", word=b"\x01" + b"0" * 40, created_at=now))
         # 3. a sample whose registered source will be deleted behind the lineage's back
         session.add(CorpusSample(id=orphan_sample, household_id=me.household_id, member_id=me.id, key_id=me.key_id,
                                  source_id=doomed, created_at=now))
@@ -60,7 +61,7 @@ def test_seeded_defects_of_each_kind_are_reported(home: Home) -> None:
     from echoless.vault.store import Registry
 
     registry = v.stores
-    v.stores = Registry([store for store in registry if store.name != "lineage"])
+    v.stores = Registry([store for store in registry if store.name not in ("lineage", "search")])
     try:
         job = deletion.delete_items(v, me, [doomed])
         deletion.purge(v, job.id)

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from apiclient import api, bearer
 from helpers import say
 from homes import Home
+from echoless.vault.keyring import KeyDestroyed
 from echoless.derived import search
-from echoless.derived.models import SearchToken
+from echoless.derived.models import SearchEpoch, SearchToken
 from echoless.errors import BadRequest
 from echoless.privacy import deletion, verifier
 from echoless.vault import retention
@@ -87,10 +88,13 @@ def test_delete_everything_makes_tokens_unlinkable_then_purge_removes_them(home:
     items = [say(v, me, f"call Siobhan number {n}") for n in range(3)]
     with v.data.read() as session:
         before = list(session.scalars(select(SearchToken.token).where(SearchToken.member_id == me.id)))
-    old_key = search.search_key(v, me.id, me.key_id)
+    (old_key,) = search._epoch_keys(v, me)
+    old_member_key = me.key_id
     job = deletion.delete_all(v, me)
     me = home.member(me.id)
-    assert search.tokens(search.search_key(v, me.id, me.key_id), ["siobhan"])[0] not in before  # a new key
+    assert search._epoch_keys(v, me) == []  # the new member key has no epoch yet
+    with pytest.raises(KeyDestroyed):  # the epoch key was wrapped by the destroyed member key
+        v.keyring.epoch_keys(me.id, old_member_key, ["any"])
     assert search.tokens(old_key, ["siobhan"])[0] in before  # only the destroyed key linked them
     deletion.purge(v, job.id)
     assert all(_tokens_of(home, i) == 0 for i in items)
@@ -118,3 +122,36 @@ def test_search_through_the_api_and_the_cli(home: Home, monkeypatch: pytest.Monk
     result = CliRunner().invoke(app, ["history", "--search", "tiff", "--json"])
     assert result.exit_code == 0, result.output
     assert found in result.output and result.output.count('"id"') == 1
+
+
+def test_deleting_an_item_rekeys_its_epoch_and_destroys_the_old_key(home: Home) -> None:
+    v, me = home.vault, home.owner
+    doomed = say(v, me, "call Okonkwo about the begonias")
+    kept = say(v, me, "water the begonias")
+    with v.data.read() as session:
+        (epoch,) = session.scalars(select(SearchEpoch).where(SearchEpoch.member_id == me.id))
+    (old_key,) = search._epoch_keys(v, me)
+    deletion.delete_items(v, me, [doomed])  # returns once shredded
+    with v.data.read() as session:
+        rebuilt = session.get(SearchEpoch, epoch.id)
+        tokens = set(session.scalars(select(SearchToken.token).where(SearchToken.epoch_id == epoch.id)))
+    assert rebuilt.epoch_key_id != epoch.epoch_key_id and rebuilt.retired == []
+    assert epoch.epoch_key_id not in v.keyring.epoch_key_ids()  # the old key is gone from the keyring
+    (new_key,) = search._epoch_keys(v, me)
+    assert search.tokens(new_key, ["okonkwo"])[0] not in tokens  # the deleted item's words are not keyed again
+    assert search.tokens(old_key, ["okonkwo"])[0] not in tokens and search.tokens(old_key, ["begonias"])[0] not in tokens
+    assert _ids(home, me, "begon") == [kept] and _ids(home, me, "okonkwo") == []
+    assert verifier.verify(v, extra_needles=[b"Okonkwo"]).clean
+
+
+def test_an_epoch_closes_after_its_items(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "EPOCH_ITEMS", 2)
+    v, me = home.vault, home.owner
+    ids = [say(v, me, f"note number {n} about kombucha") for n in range(5)]
+    with v.data.read() as session:
+        epochs = list(session.scalars(select(SearchEpoch).where(SearchEpoch.member_id == me.id)))
+    assert sorted(e.items for e in epochs) == [1, 2, 2] and len({e.epoch_key_id for e in epochs}) == 3
+    assert set(_ids(home, me, "kombucha")) == set(ids)
+    deletion.delete_items(v, me, [ids[0], ids[3]])  # two epochs re-keyed, the third untouched
+    assert set(_ids(home, me, "kombucha")) == {ids[1], ids[2], ids[4]}
+    assert verifier.verify(v).clean

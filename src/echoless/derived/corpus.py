@@ -1,6 +1,6 @@
 """Improving the assistant (opt-in, off by default). A member who opts in contributes each new
-interaction as a sample: its audio (if kept), transcript and understood intent, encrypted under the
-member's corpus key (HKDF of the member key), with lineage to the source. A reviewer (a member the owner
+interaction as a sample: its audio (if kept), transcript and understood intent, each encrypted under a
+key derived from the source part's own data key, with lineage to the source. A reviewer (a member the owner
 granted the role) sees only contributed samples, each view recorded in the audit log, and may correct
 a sample's intent. Withdrawing consent removes all of the member's samples; deleting the source
 removes its sample and annotations (lineage.forget). `export` writes a dataset of live samples only."""
@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from collections.abc import Mapping
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from echoless.terms import Role
 from echoless.derived import lineage
-from echoless.derived.keys import aad, derived_key
+from echoless.derived.keys import aad, part_key
 from echoless.derived.models import CorpusAnnotation, CorpusSample, Lineage
 from echoless.errors import BadRequest, ErrorCode, Forbidden, NotFound
 from echoless.vault import audit
@@ -27,6 +28,7 @@ from echoless.vault import accounts, crypto, interactions
 from echoless.vault.accounts import new_id
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
+from echoless.vault.keyring import KeyDestroyed
 from echoless.vault.models import Interaction, Member
 
 _LOGGER = logging.getLogger(__name__)
@@ -66,33 +68,54 @@ def grant_reviewer(vault: Vault, owner: Member, name_or_id: str, granted: bool =
     return accounts.update_member_settings(vault, target.id, {**target.settings, REVIEWER: bool(granted)})
 
 
-def _key(vault: Vault, member_id: str, key_id: str) -> bytes:
-    return derived_key(vault, member_id, key_id, "corpus")
+# Each part of a sample is sealed under a key derived from its source part's data key (audio, text,
+# action); an annotation under its source's action key. A sample dies with its source's keys.
+SAMPLE_PARTS = {"audio": "audio", "transcript": "text", "intent": "action"}
+
+
+def _source_keys(vault: Vault, sample: CorpusSample) -> dict[str, bytes]:
+    """The sample's source part keys (a part that is gone is absent)."""
+    try:
+        return vault.keyring.part_keys(sample.member_id, sample.key_id, sample.source_id)
+    except KeyDestroyed:
+        return {}
+
+
+def _seal(keys: Mapping[str, bytes], field: str, member_id: str, sample_id: str, data: bytes) -> bytes:
+    return crypto.encrypt(part_key(keys[SAMPLE_PARTS[field]], "corpus"), data, aad("sample", member_id, sample_id, field))
+
+
+def _unseal(keys: Mapping[str, bytes], field: str, sample: CorpusSample, blob: bytes | None) -> bytes | None:
+    data_key = keys.get(SAMPLE_PARTS[field])
+    if blob is None or data_key is None:
+        return None
+    return crypto.decrypt(part_key(data_key, "corpus"), blob, aad("sample", sample.member_id, sample.id, field))
 
 
 _CONSENT = select(Member.settings, Member.household_id).where(Member.id == bindparam("member_id"))
 
 
-def contribute(session: Session, vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction) -> str | None:
+def contribute(
+    session: Session, vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction, keys: Mapping[str, bytes]
+) -> str | None:
     """Record hook (inside the row's transaction): a sample of the new interaction when its member opted in."""
     settings, household_id = session.connection().execute(_CONSENT, {"member_id": member.id}).one()
     if not contributes(settings):
         return None
     sample_id = new_id()
-    key = _key(vault, row.member_id, row.key_id)
     sample = CorpusSample(id=sample_id, household_id=household_id, member_id=row.member_id, key_id=row.key_id,
                           source_id=row.id, created_at=row.created_at)
     parts = []
-    if row.audio_type is not None and new.audio is not None:
+    if row.audio_type is not None and new.audio is not None and "audio" in keys:
         sample.audio_type = row.audio_type
-        sample.audio = crypto.encrypt(key, new.audio, aad("sample", row.member_id, sample_id, "audio"))
+        sample.audio = _seal(keys, "audio", row.member_id, sample_id, new.audio)
         parts.append("audio")
-    if row.transcript is not None and new.transcript is not None:
-        sample.transcript = crypto.encrypt(key, new.transcript.encode(), aad("sample", row.member_id, sample_id, "transcript"))
+    if row.transcript is not None and new.transcript is not None and "text" in keys:
+        sample.transcript = _seal(keys, "transcript", row.member_id, sample_id, new.transcript.encode())
         parts.append("text")
-    if row.action is not None and new.action is not None:
+    if row.action is not None and new.action is not None and "action" in keys:
         understood = {"intent": new.action.get("intent"), "slots": new.action.get("slots") or {}}
-        sample.intent = crypto.encrypt(key, json.dumps(understood).encode(), aad("sample", row.member_id, sample_id, "intent"))
+        sample.intent = _seal(keys, "intent", row.member_id, sample_id, json.dumps(understood).encode())
         parts.append("action")
     if not parts:
         return None
@@ -149,16 +172,26 @@ def list_samples(vault: Vault, reviewer: Member) -> list[dict[str, Any]]:
             for s in samples]
 
 
-def _open(vault: Vault, sample: CorpusSample, notes: list[CorpusAnnotation]) -> Sample:
-    key = _key(vault, sample.member_id, sample.key_id)
+ANNOTATION_PARTS = ("action", "text")  # a correction is keyed under its source's action key, else its text key
 
-    def text(part: str, blob: bytes | None) -> str | None:
-        return None if blob is None else crypto.decrypt(key, blob, aad("sample", sample.member_id, sample.id, part)).decode()
+
+def annotation_key(keys: Mapping[str, bytes]) -> bytes | None:
+    part = next((p for p in ANNOTATION_PARTS if p in keys), None)
+    return None if part is None else part_key(keys[part], "annotation")
+
+
+def _open(vault: Vault, sample: CorpusSample, notes: list[CorpusAnnotation]) -> Sample:
+    keys = _source_keys(vault, sample)
+
+    def text(field: str, blob: bytes | None) -> str | None:
+        plain = _unseal(keys, field, sample, blob)
+        return None if plain is None else plain.decode()
 
     intent = text("intent", sample.intent)
     latest = max(notes, key=lambda n: n.created_at) if notes else None
-    corrected = (json.loads(crypto.decrypt(key, latest.intent, aad("annotation", sample.member_id, latest.id, "intent")))
-                 if latest else None)
+    note_key = annotation_key(keys)
+    corrected = (json.loads(crypto.decrypt(note_key, latest.intent, aad("annotation", sample.member_id, latest.id, "intent")))
+                 if latest and note_key else None)
     return Sample(sample.id, sample.created_at, sample.audio_type, text("transcript", sample.transcript),
                   json.loads(intent) if intent else None, corrected)
 
@@ -185,8 +218,10 @@ def sample_audio(vault: Vault, reviewer: Member, sample_id: str) -> tuple[bytes,
     if sample.audio is None:
         raise NotFound("this sample has no audio", code=ErrorCode.NO_AUDIO)
     audit.append(vault, audit.SAMPLE_VIEWED, subject=sample.id)
-    key = _key(vault, sample.member_id, sample.key_id)
-    return crypto.decrypt(key, sample.audio, aad("sample", sample.member_id, sample.id, "audio")), sample.audio_type or ""
+    audio = _unseal(_source_keys(vault, sample), "audio", sample, sample.audio)
+    if audio is None:
+        raise NotFound("this sample has no audio", code=ErrorCode.NO_AUDIO)
+    return audio, sample.audio_type or ""
 
 
 def annotate(vault: Vault, reviewer: Member, sample_id: str, intent: str, slots: dict[str, Any] | None = None) -> str:
@@ -196,7 +231,9 @@ def annotate(vault: Vault, reviewer: Member, sample_id: str, intent: str, slots:
         raise BadRequest("name the corrected intent", code=ErrorCode.INVALID_INTENT)
     sample, _notes = _find(vault, reviewer, sample_id)
     note_id = new_id()
-    key = _key(vault, sample.member_id, sample.key_id)
+    key = annotation_key(_source_keys(vault, sample))
+    if key is None:
+        raise NotFound("no such sample")
     body = json.dumps({"intent": intent, "slots": slots or {}}).encode()
     with vault.data.write() as session:
         source = lineage.source_alive(session, sample.source_id)
@@ -227,10 +264,10 @@ def export(vault: Vault, out: Path) -> int:
         for row in reversed(samples):  # oldest first
             sample = _open(vault, row, notes.get(row.id, []))
             audio_file = None
-            if row.audio is not None:
+            audio = _unseal(_source_keys(vault, row), "audio", row, row.audio)
+            if audio is not None:
                 audio_file = f"audio/{row.id}.{EXTENSIONS.get(row.audio_type or '', 'bin')}"
-                key = _key(vault, row.member_id, row.key_id)
-                (out / audio_file).write_bytes(crypto.decrypt(key, row.audio, aad("sample", row.member_id, row.id, "audio")))
+                (out / audio_file).write_bytes(audio)
             line = {"id": row.id, "audio": audio_file, "transcript": sample.transcript,
                     "intent": (sample.corrected or sample.intent or {}).get("intent"),
                     "slots": (sample.corrected or sample.intent or {}).get("slots", {}), "corrected": sample.corrected is not None}

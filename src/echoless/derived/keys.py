@@ -1,6 +1,8 @@
-"""Keys of the derived stores: derived from the member key (HKDF-SHA256, one purpose each), so that
-"delete everything" (destroying the member key) makes every derived artefact unreadable and every
-search token unlinkable at once. Nothing here is stored."""
+"""Keys of the derived stores (PRIVACY_MODEL §3.10). Whatever is derived from a part of an interaction is
+protected by a key derived (HKDF-SHA256, one purpose each) from that part's own data key, so shredding
+the part — one item, retention, or "delete everything" through the member key that wraps it — makes it
+unreadable in the live stores and in every backup. Search tokens, which must compare across items, are
+keyed per epoch instead (derived/search.py). Nothing here is stored."""
 
 from __future__ import annotations
 
@@ -10,18 +12,14 @@ import hmac
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from echoless.vault.instance import Vault
-
-PURPOSES = ("search", "vocabulary", "corpus")
+PURPOSES = ("vocabulary", "corpus", "annotation")
 
 
-def derived_key(vault: Vault, member_id: str, key_id: str, purpose: str) -> bytes:
-    """Raises keyring.KeyDestroyed when the member key is gone."""
+def part_key(data_key: bytes, purpose: str) -> bytes:
+    """The key of what `purpose` derives from one part, from that part's data key."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")
-    owner = vault.keyring.owner_key(member_id, key_id)
-    info = f"echoless-derived|{purpose}|{member_id}|{key_id}".encode()
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(owner)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"echoless-derived/2|{purpose}".encode()).derive(data_key)
 
 
 def keyed(key: bytes, value: str, size: int = 16) -> bytes:

@@ -88,7 +88,7 @@ def forget_in(session: Session, jobs: list[DeletionJob]) -> Forgotten:
 
 
 def _forget_under_keys(session: Session, member_id: str, key_ids: list[str], done: Forgotten) -> None:
-    session.execute(delete(SearchToken).where(SearchToken.member_id == member_id, SearchToken.key_id.in_(key_ids)))
+    # The tokens themselves go with their epochs (the search store's purge).
     done.search_items += session.execute(
         delete(Lineage).where(Lineage.kind == "search", Lineage.member_id == member_id, Lineage.key_id.in_(key_ids))
     ).rowcount

@@ -1,13 +1,15 @@
 """The derived stores' tables (PRIVACY_MODEL §1 "derived data", §3.3, §3.4). Each declares its deletion
-rule. Nothing here is plaintext: search tokens are keyed HMACs, words and samples are AES-GCM
-ciphertext under keys derived from the member key, stats are content-free counts without member ids.
+rule. Nothing here is plaintext: search tokens are HMACs under an epoch key (a small partition of one
+member's history, rotated when one of its items is deleted); learned words and samples are AES-GCM
+ciphertext under keys derived from their source part's own data key, so they die with it in every copy;
+stats are content-free counts without member ids.
 Every artefact's sources are registered in `derived_lineage` (one row per artefact and source)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, LargeBinary, String
+from sqlalchemy import JSON, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from echoless.vault.db import UTCDateTime
@@ -21,14 +23,30 @@ class SearchToken(Base):
     __tablename__ = "search_tokens"
     __table_args__ = (
         Index("ix_search_tokens_item", "item_id"),
-        # Forgetting under a member key scans the member's primary-key range: no (member, key) index.
+        Index("ix_search_tokens_epoch", "epoch_id"),
         {"sqlite_with_rowid": False},
     )
     member_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    token: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)  # HMAC-SHA256(search key, prefix)[:16]
+    token: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)  # HMAC-SHA256(epoch key, prefix)[:16]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)  # the source's time, for ordering
     item_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    key_id: Mapped[str] = mapped_column(String(32))  # the member key the search key was derived from
+    epoch_id: Mapped[str] = mapped_column(String(32))
+
+
+class SearchEpoch(Base):
+    """A partition of one member's history for the search index: its tokens are keyed under its own epoch
+    key (in the keyring, wrapped by the member key). Deleting an item rebuilds its epoch under a fresh key."""
+
+    __tablename__ = "search_epochs"
+    __table_args__ = (Index("ix_search_epochs_member", "member_id", "key_id"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(String(32))  # the member key that wraps the epoch key
+    epoch_key_id: Mapped[str] = mapped_column(String(32))  # the epoch key in force
+    items: Mapped[int] = mapped_column(Integer, default=0)  # items ever assigned (an epoch fills, then closes)
+    # Epoch keys replaced by a rebuild, destroyed once the rebuild is committed (ids only).
+    retired: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Lineage(Base):
@@ -49,16 +67,19 @@ class Lineage(Base):
 
 
 class VocabularyEntry(Base):
-    """A word the member's requests taught the recogniser; it lives while one of its sources lives."""
+    """A word one request taught the recogniser, under a key derived from the part it came from (one row
+    per request and word: the same word taught twice is two rows, merged when read)."""
 
     __tablename__ = "vocabulary_entries"
     __table_args__ = (
-        Index("ix_vocabulary_member_ref", "member_id", "key_id", "ref", unique=True),
+        Index("ix_vocabulary_member", "member_id", "key_id"),
+        Index("ix_vocabulary_item", "item_id"),
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     member_id: Mapped[str] = mapped_column(String(32))
-    key_id: Mapped[str] = mapped_column(String(32))
-    ref: Mapped[bytes] = mapped_column(LargeBinary(16))  # keyed HMAC of the word, to find it without plaintext
+    key_id: Mapped[str] = mapped_column(String(32))  # the member key of the source (delete everything)
+    item_id: Mapped[str] = mapped_column(String(32))  # the source interaction
+    part: Mapped[str] = mapped_column(String(8))  # text | action: whose data key the word's key comes from
     word: Mapped[bytes] = mapped_column(LargeBinary)  # ciphertext
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -11,13 +11,15 @@ from collections.abc import Iterator, Mapping
 from sqlalchemy import select
 
 from echoless.derived import corpus, lineage, search, vocabulary
-from echoless.derived.keys import aad, derived_key
-from echoless.derived.models import CorpusAnnotation, CorpusSample, DailyCount, Lineage, SearchToken, VocabularyEntry
+from echoless.derived.keys import aad, part_key
+from echoless.derived.models import (
+    CorpusAnnotation, CorpusSample, DailyCount, Lineage, SearchEpoch, SearchToken, VocabularyEntry,
+)
 from echoless.vault import crypto
 from echoless.vault.instance import Vault
 from echoless.vault.keyring import KeyDestroyed
 from echoless.vault.models import DeletionJob
-from echoless.vault.store import DeletionRule, Scan, Store, TableSpec
+from echoless.vault.store import DeletionRule, Restore, Scan, Store, TableSpec
 from echoless.vault.stores import strings
 
 MIN_NEEDLE = 8
@@ -27,65 +29,103 @@ class SearchStore(Store):
     name = "search"
     tables = (
         TableSpec(SearchToken, DeletionRule.INTERACTION_PART, "keyed tokens of one interaction's text",
-                  {"token": "HMAC under the member's search key (HKDF of the member key)"}),
+                  {"token": "HMAC under its epoch's key (keyring epoch_keys, wrapped by the member key)"},
+                  restore=Restore.CURRENT),  # made again from restored content, never restored
+        TableSpec(SearchEpoch, DeletionRule.USER, "a partition of a member's history for the index; ids and counts only",
+                  restore=Restore.CURRENT),
     )
 
-    def record(self, session, vault, member, row, new) -> None:  # type: ignore[no-untyped-def]
+    def record(self, session, vault, member, row, new, keys) -> None:  # type: ignore[no-untyped-def]
         search.index(session, vault, member, row, new)
+
+    def shred(self, session, vault: Vault, jobs: list[DeletionJob]) -> None:  # type: ignore[no-untyped-def]
+        search.rekey(session, vault, jobs)
+
+    def shredded(self, vault: Vault, jobs: list[DeletionJob]) -> None:
+        search.destroy_retired(vault)
+
+    def purge(self, vault: Vault, jobs: list[DeletionJob]) -> Mapping[str, Mapping[str, int]]:
+        counts = {}
+        for job in jobs:
+            if job.key_ids:
+                with vault.data.write() as session:
+                    epochs = search.forget_under_keys(session, job.member_id, list(job.key_ids))
+                counts[job.id] = {"search_epochs": epochs, "epoch_keys": vault.keyring.destroy_epoch_keys_under(job.key_ids)}
+        search.destroy_retired(vault)  # a crash after the rebuild, before its old key went
+        return counts
+
+    def restored(self, vault: Vault, counts: dict[str, int]) -> None:
+        counts["search_items_indexed"] = search.reindex_missing(vault)
+
+    def verify(self, vault: Vault, scan: Scan) -> None:
+        with vault.data.read() as session:
+            epochs = session.execute(select(SearchEpoch.id, SearchEpoch.epoch_key_id, SearchEpoch.retired)).all()
+            used = set(session.scalars(select(SearchToken.epoch_id).distinct()))
+        existing = vault.keyring.epoch_key_ids()
+        current = {key_id for _e, key_id, _r in epochs}
+        for epoch_id in sorted(used - {e for e, _k, _r in epochs}):
+            scan.report.add("search_tokens", "orphan-derived", "tokens of an epoch that is gone", epoch_id)
+        for epoch_id, key_id, retired in epochs:
+            if key_id not in existing and epoch_id in used:
+                scan.report.add("search_epochs", "undecryptable", "an epoch's key is missing", epoch_id)
+            for old in set(retired) & set(existing):
+                scan.report.add("keyring", "deleted-residue", "a retired epoch key is still in the keyring", old)
+        for key_id, epoch_id in sorted(existing.items()):
+            if key_id not in current and not any(key_id in r for _e, _k, r in epochs):
+                scan.report.add("keyring", "orphan-key", "an epoch key that no epoch uses", key_id)
 
 
 class VocabularyStore(Store):
     name = "vocabulary"
     tables = (
-        TableSpec(VocabularyEntry, DeletionRule.INTERACTION_PART, "dies with the last interaction that taught it", {
-            "word": "the member's vocabulary key (HKDF of the member key)",
-            "ref": "HMAC under the member's vocabulary key",
+        TableSpec(VocabularyEntry, DeletionRule.INTERACTION_PART, "one lesson of one request; dies with its part", {
+            "word": "HKDF('vocabulary') of the source part's data key (text or action)",
         }),
     )
 
-    def record(self, session, vault, member, row, new) -> None:  # type: ignore[no-untyped-def]
-        vocabulary.learn(session, vault, member, row, new)
+    def record(self, session, vault, member, row, new, keys) -> None:  # type: ignore[no-untyped-def]
+        vocabulary.learn(session, vault, member, row, new, keys)
 
     def verify(self, vault: Vault, scan: Scan) -> None:
-        keys = _Keys(vault)
+        keys = _PartKeys(vault)
         with vault.data.read() as session:
             words = list(session.scalars(select(VocabularyEntry)))
         for w in words:
-            _check(scan, "vocabulary_entries", w.id, keys.get(w.member_id, w.key_id, "vocabulary"), w.word,
-                   aad("vocabulary", w.member_id, w.id, "word"))
+            _check(scan, "vocabulary_entries", w.id, keys.get(w.member_id, w.key_id, w.item_id, w.part, "vocabulary"),
+                   w.word, aad("vocabulary", w.member_id, w.id, "word"))
 
 
 class CorpusStore(Store):
     name = "corpus"
     tables = (
         TableSpec(CorpusSample, DeletionRule.INTERACTION_PART, "dies with its source or the member's consent", {
-            "audio": "the member's corpus key (HKDF of the member key)",
-            "transcript": "the member's corpus key", "intent": "the member's corpus key",
+            "audio": "HKDF('corpus') of the source's audio data key",
+            "transcript": "HKDF('corpus') of the source's text data key",
+            "intent": "HKDF('corpus') of the source's action data key",
         }),
         TableSpec(CorpusAnnotation, DeletionRule.INTERACTION_PART, "dies with its sample's source",
-                  {"intent": "the sample member's corpus key"}),
+                  {"intent": "HKDF('annotation') of the source's action data key"}),
     )
 
-    def record(self, session, vault, member, row, new) -> None:  # type: ignore[no-untyped-def]
-        corpus.contribute(session, vault, member, row, new)
+    def record(self, session, vault, member, row, new, keys) -> None:  # type: ignore[no-untyped-def]
+        corpus.contribute(session, vault, member, row, new, keys)
 
     def verify(self, vault: Vault, scan: Scan) -> None:
-        keys = _Keys(vault)
+        keys = _PartKeys(vault)
         with vault.data.read() as session:
             samples = {s.id: s for s in session.scalars(select(CorpusSample))}
             notes = list(session.scalars(select(CorpusAnnotation)))
         for s in samples.values():
-            key = keys.get(s.member_id, s.key_id, "corpus")
-            for part, blob in (("transcript", s.transcript), ("intent", s.intent)):
+            for field, blob in (("audio", s.audio), ("transcript", s.transcript), ("intent", s.intent)):
                 if blob is not None:
-                    _check(scan, "corpus_samples", s.id, key, blob, aad("sample", s.member_id, s.id, part))
+                    key = keys.get(s.member_id, s.key_id, s.source_id, corpus.SAMPLE_PARTS[field], "corpus")
+                    _check(scan, "corpus_samples", s.id, key, blob, aad("sample", s.member_id, s.id, field), needles=field != "audio")
         for n in notes:
             s = samples.get(n.sample_id)
             if s is None:
                 scan.report.add("corpus_annotations", "orphan-derived", "an annotation of a sample that is gone", n.id)
                 continue
-            _check(scan, "corpus_annotations", n.id, keys.get(s.member_id, s.key_id, "corpus"), n.intent,
-                   aad("annotation", s.member_id, n.id, "intent"))
+            _check(scan, "corpus_annotations", n.id, keys.annotation(s), n.intent, aad("annotation", s.member_id, n.id, "intent"))
 
 
 class StatsStore(Store):
@@ -121,31 +161,38 @@ class LineageStore(Store):
             scan.report.add(problem.store, problem.kind, detail, problem.ref)
 
 
-class _Keys:
-    """Derived keys for the verifier, each derived once (None: its member key is destroyed)."""
+class _PartKeys:
+    """Derived keys for the verifier, from each source part's data key (None: that key is destroyed)."""
 
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
-        self._keys: dict[tuple[str, str, str], bytes | None] = {}
+        self._parts: dict[str, dict[str, bytes]] = {}
 
-    def get(self, member_id: str, key_id: str, purpose: str) -> bytes | None:
-        if (member_id, key_id, purpose) not in self._keys:
+    def get(self, member_id: str, key_id: str, item_id: str, part: str, purpose: str) -> bytes | None:
+        if item_id not in self._parts:
             try:
-                self._keys[(member_id, key_id, purpose)] = derived_key(self.vault, member_id, key_id, purpose)
+                self._parts[item_id] = self.vault.keyring.part_keys(member_id, key_id, item_id)
             except KeyDestroyed:
-                self._keys[(member_id, key_id, purpose)] = None
-        return self._keys[(member_id, key_id, purpose)]
+                self._parts[item_id] = {}
+        data_key = self._parts[item_id].get(part)
+        return None if data_key is None else part_key(data_key, purpose)
+
+    def annotation(self, sample: CorpusSample) -> bytes | None:
+        self.get(sample.member_id, sample.key_id, sample.source_id, "action", "annotation")  # loads the item's keys
+        return corpus.annotation_key(self._parts.get(sample.source_id, {}))
 
 
-def _check(scan: Scan, store: str, ref: str, key: bytes | None, blob: bytes, associated: bytes) -> None:
+def _check(scan: Scan, store: str, ref: str, key: bytes | None, blob: bytes, associated: bytes, *, needles: bool = True) -> None:
     """A derived artefact must decrypt under a live key; its plaintext joins the byte scan's needles."""
     if key is None:
-        scan.report.add(store, "deleted-residue", "a derived artefact under a destroyed member key", ref)
+        scan.report.add(store, "deleted-residue", "a derived artefact whose source keys are destroyed", ref)
         return
     try:
         plaintext = crypto.decrypt(key, blob, associated)
     except crypto.DecryptionFailed:
         scan.report.add(store, "undecryptable", "a derived artefact does not decrypt", ref)
+        return
+    if not needles:
         return
     for value in _fragments(plaintext):
         if len(value) >= MIN_NEEDLE:

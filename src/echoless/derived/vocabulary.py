@@ -2,22 +2,25 @@
 tends to miss — slot values of understood intents (shopping-list items, names) and capitalised or
 rare words of the transcript — passed to the recogniser as part of its initial prompt.
 
-Each word is stored encrypted (AES-GCM under the member's vocabulary key, HKDF of the member key) with
-a keyed reference to find it again, and with lineage to every interaction that taught it. A word is
-used and shown only while one of those interactions is kept: deleting them forgets it."""
+Each lesson (one word from one request) is stored encrypted under a key derived from the data key of
+the part it came from (the transcript or the action record), with lineage to that request: deleting the
+request, or letting that part expire, makes the word unreadable everywhere, backups included. A word
+taught by several requests is several rows, merged when read; it is used while one of them is kept."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from echoless.derived import lineage
-from echoless.derived.keys import aad, derived_key, keyed
-from echoless.derived.models import Lineage, VocabularyEntry
+from echoless.derived.keys import aad, part_key
+from echoless.derived.models import VocabularyEntry
 from echoless.vault import crypto, interactions
 from echoless.vault.accounts import new_id
 from echoless.vault.db import utcnow
@@ -27,6 +30,8 @@ from echoless.vault.models import Interaction, Member
 
 PROMPT_WORDS = 16  # at most this many learned words go into a prompt (recognition_prompt caps the total)
 PER_REQUEST = 6
+RECENT = 2000  # lessons read back at most (the newest)
+_INSERT = insert(VocabularyEntry.__table__)
 _WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*[^\W\d_]")
 
 # Words a recogniser hears fine: the most common English words and the assistant's own grammar.
@@ -89,68 +94,61 @@ def candidates(transcript: str | None, action: dict | None) -> list[tuple[str, s
     return list(found.values())[:PER_REQUEST]
 
 
-def _key(vault: Vault, member_id: str, key_id: str) -> bytes:
-    return derived_key(vault, member_id, key_id, "vocabulary")
-
-
-_KNOWN = select(VocabularyEntry.ref, VocabularyEntry.id).where(
-    VocabularyEntry.member_id == bindparam("member_id"), VocabularyEntry.key_id == bindparam("key_id"),
-    VocabularyEntry.ref.in_(bindparam("refs", expanding=True)),
-)
-
-
-def learn(session: Session, vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction) -> int:
-    """Record hook (inside the row's transaction): learn the request's words from the parts that were kept."""
+def learn(
+    session: Session, vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction, keys: Mapping[str, bytes]
+) -> int:
+    """Record hook (inside the row's transaction): learn the request's words from the parts that were
+    kept, each under a key derived from its own part's data key."""
     words = candidates(new.transcript if row.transcript is not None else None, new.action if row.action is not None else None)
-    if not words:
-        return 0
-    key = _key(vault, row.member_id, row.key_id)
-    wanted = {keyed(key, "v|" + word.casefold()): (word, part) for word, part in words}
-    known = dict(session.connection().execute(
-        _KNOWN, {"member_id": row.member_id, "key_id": row.key_id, "refs": list(wanted)}
-    ).all())
     now, entries = utcnow(), []
-    for ref, (word, _part) in wanted.items():
-        if ref not in known:
-            known[ref] = entry_id = new_id()
-            entries.append({
-                "id": entry_id, "member_id": row.member_id, "key_id": row.key_id, "ref": ref, "created_at": now,
-                "word": crypto.encrypt(key, word.encode(), aad("vocabulary", row.member_id, entry_id, "word")),
-            })
-    if entries:
-        session.connection().execute(insert(VocabularyEntry.__table__), entries)
-    for ref, (_word, part) in wanted.items():  # the row is new: no lineage of it can exist yet
-        lineage.register(session, "vocabulary", known[ref], [row], [part], first_time=True)
-    return len(words)
+    for word, part in words:
+        if part not in keys:
+            continue
+        entry_id = new_id()
+        sealed = crypto.encrypt(part_key(keys[part], "vocabulary"), word.encode(), aad("vocabulary", row.member_id, entry_id, "word"))
+        entries.append({"id": entry_id, "member_id": row.member_id, "key_id": row.key_id, "item_id": row.id,
+                        "part": part, "word": sealed, "created_at": now})
+    if not entries:
+        return 0
+    session.connection().execute(_INSERT, entries)
+    for entry in entries:  # the row is new: no lineage of it can exist yet
+        lineage.register(session, "vocabulary", entry["id"], [row], [entry["part"]], first_time=True)
+    return len(entries)
 
 
 def learned(vault: Vault, member: Member) -> list[tuple[str, int]]:
-    """The member's learned words with how many kept requests taught each, most taught first."""
+    """The member's learned words with how many kept requests taught each, most taught first (among the
+    most recent RECENT lessons)."""
     member = interactions._current_member(vault, member.id)
-    taught = func.count(Lineage.source_id)
     stmt = (
-        select(VocabularyEntry, taught)
-        .join(Lineage, (Lineage.kind == "vocabulary") & (Lineage.artefact_id == VocabularyEntry.id))
-        .join(Interaction, Interaction.id == Lineage.source_id)
+        select(VocabularyEntry.id, VocabularyEntry.item_id, VocabularyEntry.part, VocabularyEntry.word)
+        .join(Interaction, Interaction.id == VocabularyEntry.item_id)
         .where(
             VocabularyEntry.member_id == member.id, VocabularyEntry.key_id == member.key_id,
             Interaction.deleted_at.is_(None), Interaction.key_id == member.key_id,
         )
-        .group_by(VocabularyEntry.id)
-        .order_by(taught.desc(), VocabularyEntry.created_at.desc())
+        .order_by(VocabularyEntry.created_at.desc(), VocabularyEntry.id)
+        .limit(RECENT)
     )
     with vault.data.read() as session:
         rows = session.execute(stmt).all()
     if not rows:
         return []
     try:
-        key = _key(vault, member.id, member.key_id)
+        keys = vault.keyring.part_keys_many(member.id, member.key_id, list({r.item_id for r in rows}))
     except KeyDestroyed:
         return []
-    return [
-        (crypto.decrypt(key, entry.word, aad("vocabulary", member.id, entry.id, "word")).decode(), count)
-        for entry, count in rows
-    ]
+    taught: Counter[str] = Counter()
+    shown: dict[str, str] = {}
+    for entry_id, item_id, part, sealed in rows:
+        data_key = keys.get(item_id, {}).get(part)
+        if data_key is None:  # the part was shredded (retention) and its row not purged yet
+            continue
+        word = crypto.decrypt(part_key(data_key, "vocabulary"), sealed, aad("vocabulary", member.id, entry_id, "word")).decode()
+        taught[word.casefold()] += 1
+        shown.setdefault(word.casefold(), word)
+    order = {folded: n for n, folded in enumerate(shown)}  # most recent first among equals
+    return [(shown[f], n) for f, n in sorted(taught.items(), key=lambda kv: (-kv[1], order[kv[0]]))]
 
 
 def prompt_words(vault: Vault, member: Member) -> list[str]:

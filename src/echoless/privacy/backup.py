@@ -185,6 +185,8 @@ def restore(vault: Vault, path: Path) -> Restored:
     _fix_members(vault, done)
     _purge_undecryptable(vault, done)
     deletion.resume(vault)  # jobs the current journal had not finished yet
+    for store in vault.stores:
+        store.restored(vault, done.tables)
     vault.data.compact()
     vault.keyring.db.compact()
     _LOGGER.info("backup restored (journal position at backup: %s jobs); replayed %s jobs",

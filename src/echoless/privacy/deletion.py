@@ -152,6 +152,8 @@ def _shred(vault: Vault, jobs: list[DeletionJob], *, resumed: bool = False) -> l
             for store in vault.stores:
                 store.shred(session, vault, jobs)
     counts: dict[str, dict[str, int]] = {}
+    for store in vault.stores:
+        store.shredded(vault, jobs)
     owner_jobs = [job for job in jobs if job.key_ids]
     for job in owner_jobs:
         counts[job.id] = {"member_keys_destroyed": vault.keyring.destroy_owner_keys(job.key_ids)}

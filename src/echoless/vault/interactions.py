@@ -48,6 +48,22 @@ class NewInteraction:
     created_at: datetime | None = None
 
 
+def plaintext_of(row: Interaction, keys: dict[str, bytes]) -> NewInteraction | None:
+    """What a kept row holds, decrypted (for a store that derives from it again); None when nothing is."""
+    def text(part: str, sealed: bytes | None) -> str | None:
+        if sealed is None or "text" not in keys:
+            return None
+        return crypto.decrypt(keys["text"], sealed, _aad(row.member_id, row.id, part)).decode()
+
+    action = None
+    if row.action is not None and "action" in keys:
+        action = json.loads(crypto.decrypt(keys["action"], row.action, _aad(row.member_id, row.id, "action")))
+    transcript, response = text("transcript", row.transcript), text("response", row.response)
+    if transcript is None and response is None and action is None:
+        return None
+    return NewInteraction(transcript=transcript, response=response, action=action)
+
+
 @dataclass(frozen=True)
 class InteractionView:
     id: str
@@ -162,7 +178,7 @@ def _write(
                 raise _KeyRotated()
             conn.execute(_INSERT, {c.key: getattr(row, c.key) for c in _COLUMNS})
             for store in vault.stores:
-                store.record(session, vault, member, row, new)
+                store.record(session, vault, member, row, new, keys.keys)
             for future in pending.values():
                 future.result()
     except BaseException as exc:
@@ -299,6 +315,17 @@ def _owned_row(vault: Vault, member: Member, item_id: str) -> tuple[Member, Inte
     if row is None:
         raise NotFound("no such interaction")
     return member, row
+
+
+def ids_starting_with(vault: Vault, member: Member, prefix: str, limit: int = 10) -> list[str]:
+    """Ids of the member's visible interactions that start with `prefix` (a shortened id, as git takes)."""
+    prefix = prefix.lower()
+    if not prefix or any(c not in "0123456789abcdef" for c in prefix):  # ids are hex: no LIKE wildcards
+        return []
+    member = _current_member(vault, member.id)
+    with vault.data.read() as session:
+        query = _visible(member).with_only_columns(Interaction.id).where(Interaction.id.startswith(prefix))
+        return list(session.scalars(query.order_by(Interaction.id).limit(limit)))
 
 
 def get(vault: Vault, member: Member, item_id: str) -> InteractionView:

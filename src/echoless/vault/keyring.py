@@ -4,6 +4,7 @@ Shredding deletes wrapped keys and then makes sure no copy survives in the datab
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,29 @@ class DataKey(KeyringBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class EpochKey(KeyringBase):
+    """A search epoch's key (derived/search.py), wrapped by the member key; rotated when an item of the
+    epoch is deleted."""
+
+    __tablename__ = "epoch_keys"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    epoch_id: Mapped[str] = mapped_column(String(32))
+    owner_key_id: Mapped[str] = mapped_column(String(32), index=True)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Pseudonym(KeyringBase):
+    """A skill's pseudonym for a member carried over a member-key rotation (it was derived from the old
+    key), wrapped by the new member key: it dies with that key."""
+
+    __tablename__ = "pseudonyms"
+    owner_key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    skill_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class KeyDestroyed(VaultError):
     code = ErrorCode.KEY_DESTROYED
 
@@ -67,6 +91,7 @@ class Keyring:
         self.db = db
         self._master = master_key
         self._owner_cache: dict[str, bytes] = {}
+        self._epoch_cache: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
     # Owner keys -------------------------------------------------------------------------------
@@ -108,6 +133,7 @@ class Keyring:
         with self._lock:
             for key_id in key_ids:
                 self._owner_cache.pop(key_id, None)
+            self._epoch_cache.clear()  # some were wrapped by these keys
         with self.db.write() as session:
             count = session.execute(delete(OwnerKey).where(OwnerKey.id.in_(list(key_ids)))).rowcount
         self.db.compact(("owner_keys",))  # only the small table: flat on PostgreSQL too
@@ -187,3 +213,85 @@ class Keyring:
     def data_key_item_ids(self) -> set[str]:
         with self.db.read() as session:
             return set(session.scalars(select(DataKey.item_id)))
+
+    # Epoch keys (the search index's) -----------------------------------------------------------
+    def create_epoch_key(self, owner_id: str, owner_key_id: str, epoch_id: str) -> tuple[str, bytes]:
+        """A fresh key for a search epoch, wrapped by the member key; returns (its id, the key)."""
+        owner = self.owner_key(owner_id, owner_key_id)
+        key_id, key = secrets.token_hex(16), crypto.new_key()
+        wrapped = crypto.wrap_key(owner, key, _epoch_aad(epoch_id, key_id, owner_key_id))
+        with self.db.write() as session:
+            session.execute(insert(EpochKey.__table__), [{
+                "id": key_id, "epoch_id": epoch_id, "owner_key_id": owner_key_id, "wrapped": wrapped, "created_at": utcnow(),
+            }])
+        with self._lock:
+            self._epoch_cache[key_id] = key
+        return key_id, key
+
+    def epoch_keys(self, owner_id: str, owner_key_id: str, key_ids: Iterable[str]) -> dict[str, bytes]:
+        """The epoch keys that still exist, by id (a destroyed one is simply absent)."""
+        wanted = set(key_ids)
+        with self._lock:
+            found = {k: self._epoch_cache[k] for k in wanted if k in self._epoch_cache}
+        missing = wanted - set(found)
+        if missing:
+            owner = self.owner_key(owner_id, owner_key_id)
+            with self.db.engine.connect() as conn:
+                rows = conn.execute(select(EpochKey.id, EpochKey.epoch_id, EpochKey.wrapped).where(
+                    EpochKey.id.in_(list(missing)), EpochKey.owner_key_id == owner_key_id)).all()
+            for key_id, epoch_id, wrapped in rows:
+                found[key_id] = crypto.unwrap_key(owner, wrapped, _epoch_aad(epoch_id, key_id, owner_key_id))
+            with self._lock:
+                self._epoch_cache.update({k: found[k] for k, _e, _w in rows})
+        return found
+
+    def destroy_epoch_keys(self, key_ids: Iterable[str], *, compact: bool = True) -> int:
+        ids = list(key_ids)
+        if not ids:
+            return 0
+        with self._lock:
+            for key_id in ids:
+                self._epoch_cache.pop(key_id, None)
+        with self.db.write() as session:
+            count = sum(session.execute(delete(EpochKey).where(EpochKey.id.in_(ids[i : i + 500]))).rowcount
+                        for i in range(0, len(ids), 500))
+        if compact:
+            self.db.compact(("epoch_keys",))
+        return count
+
+    def destroy_epoch_keys_under(self, owner_key_ids: Sequence[str]) -> int:
+        with self.db.write() as session:
+            doomed = list(session.scalars(select(EpochKey.id).where(EpochKey.owner_key_id.in_(list(owner_key_ids)))))
+        return self.destroy_epoch_keys(doomed)
+
+    def epoch_key_ids(self) -> dict[str, str]:
+        """Every epoch key that exists: id → epoch id."""
+        with self.db.read() as session:
+            return dict(session.execute(select(EpochKey.id, EpochKey.epoch_id)).all())
+
+    # Pseudonyms carried over a rotation --------------------------------------------------------
+    def keep_pseudonym(self, owner_id: str, owner_key_id: str, skill_id: str, pseudonym: str) -> None:
+        owner = self.owner_key(owner_id, owner_key_id)
+        wrapped = crypto.encrypt(owner, pseudonym.encode(), _pseudonym_aad(owner_key_id, skill_id))
+        with self.db.write() as session:
+            if session.get(Pseudonym, (owner_key_id, skill_id)) is None:
+                session.add(Pseudonym(owner_key_id=owner_key_id, skill_id=skill_id, wrapped=wrapped, created_at=utcnow()))
+
+    def kept_pseudonym(self, owner_id: str, owner_key_id: str, skill_id: str) -> str | None:
+        with self.db.read() as session:
+            row = session.get(Pseudonym, (owner_key_id, skill_id))
+        if row is None:
+            return None
+        return crypto.decrypt(self.owner_key(owner_id, owner_key_id), row.wrapped, _pseudonym_aad(owner_key_id, skill_id)).decode()
+
+    def destroy_pseudonyms_under(self, owner_key_ids: Sequence[str]) -> int:
+        with self.db.write() as session:
+            return session.execute(delete(Pseudonym).where(Pseudonym.owner_key_id.in_(list(owner_key_ids)))).rowcount
+
+
+def _epoch_aad(epoch_id: str, key_id: str, owner_key_id: str) -> bytes:
+    return f"epoch|{epoch_id}|{key_id}|{owner_key_id}".encode()
+
+
+def _pseudonym_aad(owner_key_id: str, skill_id: str) -> bytes:
+    return f"pseudonym|{owner_key_id}|{skill_id}".encode()

@@ -129,3 +129,11 @@ class SignInThrottle(Base):
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InstanceState(Base):
+    """Content-free facts about the instance (the derived-data scheme in force, for the upgrade)."""
+
+    __tablename__ = "instance_state"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

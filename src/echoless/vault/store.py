@@ -116,12 +116,18 @@ class Store:
     tables: tuple[TableSpec, ...] = ()
     blobs: tuple[BlobSpec, ...] = ()
 
-    def record(self, session: Session, vault: Vault, member: Member, row: Interaction, new: Any) -> None:
-        """Inside the transaction that stores an interaction, with the plaintext it was stored from:
-        what the store derives commits with the row, or not at all."""
+    def record(
+        self, session: Session, vault: Vault, member: Member, row: Interaction, new: Any, keys: Mapping[str, bytes]
+    ) -> None:
+        """Inside the transaction that stores an interaction, with the plaintext it was stored from and the
+        data key of each part kept (what is derived from a part is keyed under that part's key): what the
+        store derives commits with the row, or not at all."""
 
     def shred(self, session: Session, vault: Vault, jobs: list[DeletionJob]) -> None:
         """Inside the transaction that journals the jobs, before any key is destroyed."""
+
+    def shredded(self, vault: Vault, jobs: list[DeletionJob]) -> None:
+        """After that transaction, as the jobs' keys are destroyed: destroy the keys this store retired."""
 
     def purge(self, vault: Vault, jobs: list[DeletionJob]) -> Mapping[str, Mapping[str, int]]:
         """Physically remove what the jobs cover; returns counts per job id. Runs before the jobs are

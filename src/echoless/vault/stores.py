@@ -12,9 +12,9 @@ from sqlalchemy import delete, select, update
 from echoless.terms import PART_COLUMNS, PARTS, Part
 from echoless.vault import crypto
 from echoless.vault.instance import Vault
-from echoless.vault.keyring import DataKey, OwnerKey
+from echoless.vault.keyring import DataKey, EpochKey, OwnerKey, Pseudonym
 from echoless.vault.models import (
-    DeletionJob, Device, Household, Interaction, Member, SignInThrottle, Token, WebSession,
+    DeletionJob, Device, Household, InstanceState, Interaction, Member, SignInThrottle, Token, WebSession,
 )
 from echoless.vault.records import AuditRow
 from echoless.vault.store import BlobSpec, Database, DeletionRule, Restore, Scan, Store, TableSpec
@@ -56,6 +56,8 @@ class HouseholdStore(Store):
         TableSpec(WebSession, DeletionRule.USER, "a member's sign-ins go with the member", restore=Restore.CURRENT),
         TableSpec(SignInThrottle, DeletionRule.CONTENT_FREE, "hashed keys, counts and times only; rows expire",
                   restore=Restore.CURRENT),
+        TableSpec(InstanceState, DeletionRule.CONTENT_FREE, "the instance's own state (the derived scheme in force)",
+                  restore=Restore.CURRENT),
     )
 
 
@@ -66,6 +68,10 @@ class KeyringStore(Store):
         TableSpec(OwnerKey, DeletionRule.USER, "destroyed by delete-everything", {"wrapped": "the master key"}),
         TableSpec(DataKey, DeletionRule.INTERACTION_PART, "one per interaction part",
                   {"wrapped": "the member key named by key_id"}),
+        TableSpec(EpochKey, DeletionRule.INTERACTION_PART, "one per search epoch; replaced when an item of it is deleted",
+                  {"wrapped": "the member key named by owner_key_id"}),
+        TableSpec(Pseudonym, DeletionRule.USER, "a skill's pseudonym carried over a member-key rotation",
+                  {"wrapped": "the member key named by owner_key_id"}),
     )
 
     def purge(self, vault: Vault, jobs: list[DeletionJob]) -> Mapping[str, Mapping[str, int]]:
@@ -76,6 +82,7 @@ class KeyringStore(Store):
             counts.update({job.id: {"stray_keys": n} for job, n in zip(whole, left)})
         for job in jobs:
             if job.key_ids:
+                vault.keyring.destroy_pseudonyms_under(job.key_ids)
                 counts[job.id] = {"data_keys": vault.keyring.destroy_data_keys_under(job.key_ids)}
         return counts
 
