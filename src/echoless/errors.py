@@ -7,6 +7,7 @@ from enum import StrEnum
 
 
 class ErrorCode(StrEnum):
+    AMBIGUOUS_ID = "ambiguous-id"
     ASR_FAILED = "asr-failed"
     AUDIO_CORRUPT = "audio-corrupt"
     AUDIO_EMPTY = "audio-empty"
@@ -28,6 +29,7 @@ class ErrorCode(StrEnum):
     EXPORT_UNAVAILABLE = "export-unavailable"
     FILE_NOT_FOUND = "file-not-found"
     FILE_UNREADABLE = "file-unreadable"
+    FILE_UNWRITABLE = "file-unwritable"
     FORBIDDEN = "forbidden"
     HOME_CONFLICT = "home-conflict"
     HOME_INVALID = "home-invalid"
@@ -56,8 +58,10 @@ class ErrorCode(StrEnum):
     INVALID_SETTING = "invalid-setting"
     INVALID_THIRD_PARTY = "invalid-third-party"
     INVALID_TIME = "invalid-time"
+    INVALID_UPLOAD = "invalid-upload"
     KEY_DESTROYED = "key-destroyed"
     LAST_OWNER = "last-owner"
+    LEASE_HELD = "lease-held"
     MEMBER_EXISTS = "member-exists"
     MEMBER_MISMATCH = "member-mismatch"
     MEMBER_REQUIRED = "member-required"
@@ -65,14 +69,18 @@ class ErrorCode(StrEnum):
     NO_AUDIO = "no-audio"
     NOT_FOUND = "not-found"
     NOTHING_TO_DELETE = "nothing-to-delete"
+    OUTPUT_IS_SYMLINK = "output-is-symlink"
     OWNER_ONLY = "owner-only"
+    PUBLIC_KEY_REQUIRED = "public-key-required"
     REMOVE_SELF = "remove-self"
+    REQUEST_TOO_LARGE = "request-too-large"
     RETRY = "retry"
     REVIEWER_ONLY = "reviewer-only"
     RUN_FAILED = "run-failed"
     SEARCH_TOO_LONG = "search-too-long"
     SEARCH_TOO_SHORT = "search-too-short"
     SKILL_EXISTS = "skill-exists"
+    SKILL_HOST_REFUSED = "skill-host-refused"
     TOO_MANY_ATTEMPTS = "too-many-attempts"
     TOO_MANY_ITEMS = "too-many-items"
     UNAUTHORIZED = "unauthorized"
@@ -84,6 +92,7 @@ class ErrorCode(StrEnum):
 
 
 STATUS: dict[ErrorCode, int] = {
+    ErrorCode.AMBIGUOUS_ID: 400,
     ErrorCode.ASR_FAILED: 500,
     ErrorCode.AUDIO_CORRUPT: 422,
     ErrorCode.AUDIO_EMPTY: 422,
@@ -105,6 +114,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.EXPORT_UNAVAILABLE: 404,
     ErrorCode.FILE_NOT_FOUND: 400,
     ErrorCode.FILE_UNREADABLE: 400,
+    ErrorCode.FILE_UNWRITABLE: 400,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.HOME_CONFLICT: 409,
     ErrorCode.HOME_INVALID: 400,
@@ -133,8 +143,10 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_SETTING: 400,
     ErrorCode.INVALID_THIRD_PARTY: 400,
     ErrorCode.INVALID_TIME: 400,
+    ErrorCode.INVALID_UPLOAD: 400,
     ErrorCode.KEY_DESTROYED: 500,
     ErrorCode.LAST_OWNER: 409,
+    ErrorCode.LEASE_HELD: 409,
     ErrorCode.MEMBER_EXISTS: 409,
     ErrorCode.MEMBER_MISMATCH: 400,
     ErrorCode.MEMBER_REQUIRED: 400,
@@ -142,14 +154,18 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.NO_AUDIO: 404,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.NOTHING_TO_DELETE: 400,
+    ErrorCode.OUTPUT_IS_SYMLINK: 400,
     ErrorCode.OWNER_ONLY: 403,
+    ErrorCode.PUBLIC_KEY_REQUIRED: 400,
     ErrorCode.REMOVE_SELF: 409,
+    ErrorCode.REQUEST_TOO_LARGE: 413,
     ErrorCode.RETRY: 400,
     ErrorCode.REVIEWER_ONLY: 403,
     ErrorCode.RUN_FAILED: 500,
     ErrorCode.SEARCH_TOO_LONG: 400,
     ErrorCode.SEARCH_TOO_SHORT: 400,
     ErrorCode.SKILL_EXISTS: 409,
+    ErrorCode.SKILL_HOST_REFUSED: 400,
     ErrorCode.TOO_MANY_ATTEMPTS: 429,
     ErrorCode.TOO_MANY_ITEMS: 400,
     ErrorCode.UNAUTHORIZED: 401,

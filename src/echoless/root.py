@@ -34,13 +34,14 @@ from echoless.vault.instance import open_vault as _open
 from echoless.vault.models import DeletionJob, Member
 from echoless.vault.store import Report, Store
 from echoless.vault.stores import (
-    AuditStore, BlobsStore, HouseholdStore, InteractionsStore, JournalStore, KeyringStore,
+    AuditStore, BlobsStore, HouseholdStore, InstanceStore, InteractionsStore, JournalStore, KeyringStore,
 )
 
 
 def stores(settings: Settings) -> list[Store]:
     """Every store of an instance, in the order the steps visit them (see the module docstring)."""
     return [
+        InstanceStore(),
         HouseholdStore(),
         KeyringStore(),
         JournalStore(),

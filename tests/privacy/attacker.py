@@ -43,10 +43,11 @@ class Loot:
 
 
 def _rows(archive: zipfile.ZipFile, table: str) -> list[dict]:
-    try:
-        text = archive.read(f"tables/{table}.jsonl").decode()
-    except KeyError:
+    """A table's rows wherever a backup holds them (format 1: tables/; 2: content/, records/)."""
+    found = [n for n in archive.namelist() if n.endswith(f"/{table}.jsonl")]
+    if not found:
         return []
+    text = archive.read(found[0]).decode()
 
     def decode(value: object) -> object:
         if isinstance(value, dict) and "$b" in value:

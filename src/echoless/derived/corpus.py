@@ -275,3 +275,23 @@ def export(vault: Vault, out: Path) -> int:
             count += 1
     _LOGGER.info("corpus exported: %s samples", count)
     return count
+
+
+def mend_restored(vault: Vault, item_ids: set[str]) -> int:
+    """After a restore: register the lineage of the samples it brought back, and remove those of members
+    who do not contribute now (a withdrawal is never rolled back). Returns the samples removed."""
+    with vault.data.write() as session:
+        samples = list(session.scalars(select(CorpusSample).where(CorpusSample.source_id.in_(sorted(item_ids)))))
+        members = {m.id: m for m in session.scalars(select(Member))}
+        withdrawn = [s.id for s in samples if s.member_id not in members or not contributes(members[s.member_id].settings)]
+        for sample in samples:
+            if sample.id in withdrawn:
+                continue
+            source = session.get(Interaction, sample.source_id)
+            parts = [part for field, part in SAMPLE_PARTS.items() if getattr(sample, field) is not None]
+            lineage.register(session, "sample", sample.id, [source], parts)
+            for note in session.scalars(select(CorpusAnnotation).where(CorpusAnnotation.sample_id == sample.id)):
+                lineage.register(session, "annotation", note.id, [source], ["text", "action"])
+    if withdrawn:
+        lineage.drop_samples(vault, withdrawn)
+    return len(withdrawn)

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import and_, delete, exists, insert, or_, select, update
+from sqlalchemy import String, and_, cast, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from echoless.derived import lineage
@@ -157,7 +157,7 @@ def _text(row: Interaction, keys: Mapping[str, bytes]) -> str:
 def destroy_retired(vault: Vault) -> int:
     """After the rebuild committed: destroy the epoch keys it replaced (idempotent)."""
     with vault.data.read() as session:
-        epochs = session.execute(select(SearchEpoch.id, SearchEpoch.retired).where(SearchEpoch.retired != [])).all()
+        epochs = session.execute(select(SearchEpoch.id, SearchEpoch.retired).where(cast(SearchEpoch.retired, String) != "[]")).all()
     retired = [key_id for _epoch, keys in epochs for key_id in keys]
     if not retired:
         return 0

@@ -30,9 +30,9 @@ class SearchStore(Store):
     tables = (
         TableSpec(SearchToken, DeletionRule.INTERACTION_PART, "keyed tokens of one interaction's text",
                   {"token": "HMAC under its epoch's key (keyring epoch_keys, wrapped by the member key)"},
-                  restore=Restore.CURRENT),  # made again from restored content, never restored
+                  restore=Restore.REBUILT),
         TableSpec(SearchEpoch, DeletionRule.USER, "a partition of a member's history for the index; ids and counts only",
-                  restore=Restore.CURRENT),
+                  restore=Restore.REBUILT),
     )
 
     def record(self, session, vault, member, row, new, keys) -> None:  # type: ignore[no-untyped-def]
@@ -54,7 +54,7 @@ class SearchStore(Store):
         search.destroy_retired(vault)  # a crash after the rebuild, before its old key went
         return counts
 
-    def restored(self, vault: Vault, counts: dict[str, int]) -> None:
+    def restored(self, vault: Vault, items: set[str], counts: dict[str, int]) -> None:
         counts["search_items_indexed"] = search.reindex_missing(vault)
 
     def verify(self, vault: Vault, scan: Scan) -> None:
@@ -80,11 +80,14 @@ class VocabularyStore(Store):
     tables = (
         TableSpec(VocabularyEntry, DeletionRule.INTERACTION_PART, "one lesson of one request; dies with its part", {
             "word": "HKDF('vocabulary') of the source part's data key (text or action)",
-        }),
+        }, restore=Restore.REBUILT),
     )
 
     def record(self, session, vault, member, row, new, keys) -> None:  # type: ignore[no-untyped-def]
         vocabulary.learn(session, vault, member, row, new, keys)
+
+    def restored(self, vault: Vault, items: set[str], counts: dict[str, int]) -> None:
+        counts["words_learned"] = vocabulary.learn_again(vault, items)
 
     def verify(self, vault: Vault, scan: Scan) -> None:
         keys = _PartKeys(vault)
@@ -102,13 +105,17 @@ class CorpusStore(Store):
             "audio": "HKDF('corpus') of the source's audio data key",
             "transcript": "HKDF('corpus') of the source's text data key",
             "intent": "HKDF('corpus') of the source's action data key",
-        }),
+        }, restore=Restore.CONTENT, item_column="source_id"),
         TableSpec(CorpusAnnotation, DeletionRule.INTERACTION_PART, "dies with its sample's source",
-                  {"intent": "HKDF('annotation') of the source's action data key"}),
+                  {"intent": "HKDF('annotation') of the source's action (else text) data key"},
+                  restore=Restore.CONTENT, parent=("corpus_samples", "sample_id")),
     )
 
     def record(self, session, vault, member, row, new, keys) -> None:  # type: ignore[no-untyped-def]
         corpus.contribute(session, vault, member, row, new, keys)
+
+    def restored(self, vault: Vault, items: set[str], counts: dict[str, int]) -> None:
+        counts["samples_withdrawn"] = corpus.mend_restored(vault, items)
 
     def verify(self, vault: Vault, scan: Scan) -> None:
         keys = _PartKeys(vault)
@@ -141,7 +148,8 @@ class LineageStore(Store):
     when the request returns) and again at purge (a resumed job, or an artefact written meanwhile)."""
 
     name = "lineage"
-    tables = (TableSpec(Lineage, DeletionRule.INTERACTION_PART, "links to an interaction; removed with it"),)
+    tables = (TableSpec(Lineage, DeletionRule.INTERACTION_PART, "links to an interaction; removed with it",
+                        restore=Restore.REBUILT),)
 
     def shred(self, session, vault: Vault, jobs: list[DeletionJob]) -> None:  # type: ignore[no-untyped-def]
         # "Delete everything" leaves its derived data to the purge: the member key it dies with is destroyed.

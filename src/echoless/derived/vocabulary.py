@@ -171,3 +171,20 @@ def to_json(vault: Vault, member: Member) -> list[dict]:
 
 
 __all__ = ["candidates", "learn", "learned", "prompt_words", "knowledge_line", "to_json"]
+
+
+def learn_again(vault: Vault, item_ids: set[str]) -> int:
+    """Learn from items a restore brought back (their lessons are made again, never restored)."""
+    learned_count = 0
+    ids = sorted(item_ids)
+    for start in range(0, len(ids), 500):
+        with vault.data.write() as session:
+            rows = list(session.scalars(select(Interaction).where(Interaction.id.in_(ids[start : start + 500]))))
+            members = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_({r.member_id for r in rows})))}
+            for row in rows:
+                member = members[row.member_id]
+                keys = vault.keyring.part_keys_many(member.id, member.key_id, [row.id]).get(row.id, {})
+                plain = interactions.plaintext_of(row, keys)
+                if plain is not None:
+                    learned_count += learn(session, vault, member, row, plain, keys)
+    return learned_count

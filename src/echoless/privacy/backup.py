@@ -1,18 +1,23 @@
-"""Backups that cannot resurrect (PRIVACY_MODEL §3.2). A backup is one uncompressed zip of the data
-stores only: every data table as JSON lines (content columns are ciphertext, base64) and every blob
-(ciphertext), with a manifest that records the deletion journal's position. It never holds a key: the
-keyring is a separate store and is never backed up.
+"""Backups that cannot resurrect and restores that never roll back (PRIVACY_MODEL §3.2, §3.10).
 
-`restore` puts the data back, keeps the current journal (and the other content-free records and
-credentials, which must not go back in time), then replays the whole journal onto the restored data
-before anything is served: every item deleted since the backup is purged again — its keys are already
-gone from the keyring, so it could not be decrypted anyway. As a second line, a restored interaction
-with no data key left in the keyring is purged too, and a data key whose item the backup does not hold
-is destroyed. Run it with the server stopped.
+A backup (format 2) is one uncompressed zip of the data stores only: `content/` holds every table a
+store declares as content (the interactions, the corpus samples and their annotations: ciphertext,
+base64 in JSON lines) and `blobs/` every blob (ciphertext); `records/` holds the content-free records
+(journal, audit log, receipts, ledger) as evidence. It never holds a key, a credential or a member's
+settings: the keyring is a separate store and is never backed up.
+
+A restore merges: it brings back only items that are missing now, whose keys still exist in the keyring
+and that no deletion in the journal covered, with their content rows and blobs; the stores then make
+again what they derive from them (search tokens, learned words, lineage) and drop what current state no
+longer allows (samples of a member who withdrew). Nothing of current state is ever taken from a
+backup: members, credentials, sessions, consent, retention, skill enablements, withdrawals, reviewer
+grants and the journal stay as they are now; items recorded after the backup stay. The journal is then
+replayed as a second line. A format-1 backup restores its interactions only, with a warning. A restore
+takes a lease in the database and refuses while a server or another restore holds one.
 
 Where backups live: `echoless backup` writes to `<home>/backups/` unless `--out` names a file; the
-verifier scans `<home>/backups/` itself, and any other backup file given to it by path.
-The zip is stored, not deflated, so that the verifier's byte scan sees every byte as written."""
+verifier scans `<home>/backups/` itself, and any other backup file given to it by path. The zip is
+stored, not deflated, so that the verifier's byte scan sees every byte as written."""
 
 from __future__ import annotations
 
@@ -26,20 +31,24 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, insert, select
 
 from echoless.errors import BadRequest, ErrorCode
 from echoless.privacy import deletion
 from echoless.terms import PARTS
+from echoless.vault import leases
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
 from echoless.vault.models import DeletionJob, Interaction, Member
-from echoless.vault.store import Database, Restore, Scan
+from echoless.vault.store import Database, DeletionRule, Restore, Scan, TableSpec
 
 _LOGGER = logging.getLogger(__name__)
-FORMAT = "echoless-backup/1"
+FORMAT = "echoless-backup/2"
+FORMATS = ("echoless-backup/1", FORMAT)
 SUFFIX = ".echoless-backup"
 CHUNK = 1000
+LEASE_SECONDS = 3600.0
+_RECORDS_LEFT_OUT = {"sign_in_throttle", "leases"}  # content-free, but of no use as evidence
 
 
 def backup_dir(vault: Vault) -> Path:
@@ -67,16 +76,16 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _tables(vault: Vault) -> list[Table]:
-    """The data tables of every store, parents before children (the keyring is never backed up)."""
-    names = {spec.name for spec in vault.stores.tables()}
+def _specs(vault: Vault, restore: Restore) -> list[TableSpec]:
+    """The data tables a backup holds under `content/`, parents before children."""
+    specs = {spec.name: spec for spec in vault.stores.tables() if spec.restore == restore}
     metadata = next(iter(vault.stores.tables())).table.metadata
-    return [table for table in metadata.sorted_tables if table.name in names]
+    return [specs[t.name] for t in metadata.sorted_tables if t.name in specs]
 
 
-def _restored(vault: Vault) -> set[str]:
-    """Tables a restore takes from the backup; the rest keep their current rows (store declarations)."""
-    return {spec.name for spec in vault.stores.tables() if spec.restore == Restore.CONTENT}
+def _records(vault: Vault) -> list[Table]:
+    return [spec.table for spec in vault.stores.tables()
+            if spec.rule == DeletionRule.CONTENT_FREE and spec.name not in _RECORDS_LEFT_OUT]
 
 
 @dataclass
@@ -107,10 +116,11 @@ def make(vault: Vault, out: Path | None = None) -> BackupInfo:
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
         with vault.data.read() as session:  # one read transaction: a consistent snapshot of the tables
             journal = _journal_position(session)
-            for table in _tables(vault):
+            sections = [("content", spec.table) for spec in _specs(vault, Restore.CONTENT)]
+            for folder, table in [*sections, *(("records", table) for table in _records(vault))]:
                 lines = [json.dumps({k: _encode(v) for k, v in row.items()}) for row in session.execute(select(table)).mappings()]
                 counts[table.name] = len(lines)
-                archive.writestr(f"tables/{table.name}.jsonl", "\n".join(lines))
+                archive.writestr(f"{folder}/{table.name}.jsonl", "\n".join(lines))
         for kind in vault.stores.blob_kinds():
             for blob_id in sorted(vault.blobs.list(kind)):
                 archive.writestr(f"blobs/{kind}/{blob_id}", vault.blobs.get(kind, blob_id))
@@ -130,68 +140,125 @@ def read_manifest(path: Path) -> dict[str, Any]:
             manifest = json.loads(archive.read("manifest.json"))
     except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
         raise BadRequest(f"{path} is not an echoless backup", code=ErrorCode.INVALID_BACKUP) from exc
-    if manifest.get("format") != FORMAT:
-        raise BadRequest(f"{path} is not an echoless backup of format {FORMAT}", code=ErrorCode.INVALID_BACKUP)
+    if manifest.get("format") not in FORMATS:
+        raise BadRequest(f"{path} is not an echoless backup of a format this version reads ({', '.join(FORMATS)})",
+                         code=ErrorCode.INVALID_BACKUP)
     return manifest
 
 
 def rows_of(archive: zipfile.ZipFile, table: str) -> list[dict[str, Any]]:
-    try:
-        text = archive.read(f"tables/{table}.jsonl").decode()
-    except KeyError:
+    """A table's rows in a backup of either format (1: tables/, 2: content/ or records/)."""
+    for folder in ("content", "records", "tables"):
+        try:
+            text = archive.read(f"{folder}/{table}.jsonl").decode()
+            break
+        except KeyError:
+            continue
+    else:
         return []
     return [{k: _decode(v) for k, v in json.loads(line).items()} for line in text.splitlines() if line]
 
 
 @dataclass
 class Restored:
+    format: str = FORMAT
+    items: int = 0  # interactions brought back
+    skipped: dict[str, int] = field(default_factory=dict)  # present | deleted | no-keys | no-member
     tables: dict[str, int] = field(default_factory=dict)
     blobs: int = 0
+    rebuilt: dict[str, int] = field(default_factory=dict)
     jobs_replayed: int = 0
     undecryptable_purged: int = 0
     orphan_keys_destroyed: int = 0
-    members_removed: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
 def restore(vault: Vault, path: Path) -> Restored:
-    """Restore a backup, then replay the current deletion journal onto it (see the module docstring)."""
+    """Merge a backup's missing items into the data (see the module docstring)."""
     manifest = read_manifest(path)
-    done = Restored()
-    restored = _restored(vault)
-    tables = [t for t in _tables(vault) if t.name in restored]
+    holder = leases.new_holder()
+    leases.take(vault, leases.RESTORE, holder, LEASE_SECONDS)
+    try:
+        return _restore(vault, path, manifest)
+    finally:
+        leases.release(vault, holder)
+
+
+def _restore(vault: Vault, path: Path, manifest: dict[str, Any]) -> Restored:
+    done = Restored(format=manifest["format"])
+    if done.format != FORMAT:
+        done.warnings.append("a format-1 backup: its interactions come back; what was derived from them is made "
+                             "again, and its contributed samples (sealed under keys since destroyed) do not")
+    specs = _specs(vault, Restore.CONTENT) if done.format == FORMAT else [s for s in _specs(vault, Restore.CONTENT) if s.item_column == "id"]
     with zipfile.ZipFile(path) as archive:
+        items, current = _items_to_restore(vault, rows_of(archive, "interactions"), done)
+        taken: dict[str, set[str]] = {}
         with vault.data.write() as session:
-            for table in reversed(tables):
-                session.execute(delete(table))
-            for table in tables:
-                columns = {c.name for c in table.columns}
-                rows = [{k: v for k, v in r.items() if k in columns} for r in rows_of(archive, table.name)]
+            for spec in specs:
+                rows = [r for r in rows_of(archive, spec.name) if _belongs(spec, r, items, taken)]
+                columns = {c.name for c in spec.table.columns}
+                present = set(session.scalars(select(spec.table.c.id))) if "id" in columns else set()
+                rows = [{k: v for k, v in r.items() if k in columns} for r in rows if r.get("id") not in present]
+                for row in rows:  # rows name the member key that wraps their keys now (it may have rotated)
+                    if "key_id" in row and row.get("member_id") in current:
+                        row["key_id"] = current[row["member_id"]]
                 for start in range(0, len(rows), CHUNK):
-                    session.execute(insert(table), rows[start : start + CHUNK])
-                done.tables[table.name] = len(rows)
+                    session.execute(insert(spec.table), rows[start : start + CHUNK])
+                taken[spec.name] = {r["id"] for r in rows if "id" in r}
+                done.tables[spec.name] = len(rows)
         names = set(archive.namelist())
         for kind in vault.stores.blob_kinds():
-            wanted = {n.split("/", 2)[2] for n in names if n.startswith(f"blobs/{kind}/")}
-            for blob_id in set(vault.blobs.list(kind)) - wanted:
-                vault.blobs.delete(kind, blob_id)
-            for blob_id in sorted(wanted):
-                vault.blobs.put(kind, blob_id, archive.read(f"blobs/{kind}/{blob_id}"))
-                done.blobs += 1
+            for blob_id in sorted(items):
+                name = f"blobs/{kind}/{blob_id}"
+                if name in names and not vault.blobs.exists(kind, blob_id):
+                    vault.blobs.put(kind, blob_id, archive.read(name))
+                    done.blobs += 1
         vault.blobs.sync()
+    done.items = len(items)
     done.jobs_replayed = replay_journal(vault)
-    _fix_members(vault, done)
     _purge_undecryptable(vault, done)
     deletion.resume(vault)  # jobs the current journal had not finished yet
     for store in vault.stores:
-        store.restored(vault, done.tables)
+        store.restored(vault, items, done.rebuilt)
     vault.data.compact()
     vault.keyring.db.compact()
-    _LOGGER.info("backup restored (journal position at backup: %s jobs); replayed %s jobs",
-                 manifest["journal"].get("jobs"), done.jobs_replayed)
+    _LOGGER.info("backup restored (journal position at backup: %s jobs): %d items back",
+                 manifest["journal"].get("jobs"), done.items)
     return done
+
+
+def _belongs(spec: TableSpec, row: dict[str, Any], items: set[str], taken: dict[str, set[str]]) -> bool:
+    if spec.item_column is not None:
+        return row.get(spec.item_column) in items
+    if spec.parent is not None:
+        table, column = spec.parent
+        return row.get(column) in taken.get(table, set())
+    return False
+
+
+def _items_to_restore(vault: Vault, rows: list[dict[str, Any]], done: Restored) -> tuple[set[str], dict[str, str]]:
+    """Items missing now, of members that exist now, whose data keys are in the keyring under the member's
+    current key, that no deletion in the journal covered; and each member's current key."""
+    with vault.data.read() as session:
+        present = set(session.scalars(select(Interaction.id)))
+        members = {m.id: m.key_id for m in session.scalars(select(Member))}
+        jobs = list(session.scalars(select(DeletionJob)))
+    deleted = {item for job in jobs for item in job.item_ids}
+    destroyed = {key for job in jobs for key in job.key_ids}
+    wrapped_by = vault.keyring.data_key_owners(row["id"] for row in rows)
+    chosen: set[str] = set()
+    for row in rows:
+        reason = ("present" if row["id"] in present else "deleted" if row["id"] in deleted or row["key_id"] in destroyed
+                  else "no-member" if row["member_id"] not in members
+                  else "no-keys" if wrapped_by.get(row["id"]) != members[row["member_id"]] else None)
+        if reason is None:
+            chosen.add(row["id"])
+        else:
+            done.skipped[reason] = done.skipped.get(reason, 0) + 1
+    return chosen, members
 
 
 def replay_journal(vault: Vault) -> int:
@@ -201,24 +268,6 @@ def replay_journal(vault: Vault) -> int:
     for job in jobs:
         deletion.purge_stores(vault, [job])
     return len(jobs)
-
-
-def _fix_members(vault: Vault, done: Restored) -> None:
-    """A restored member row may name a member key that "delete everything" has since destroyed: point it
-    at the member's current key; a member with no key left was removed after the backup."""
-    with vault.data.read() as session:
-        members = list(session.scalars(select(Member)))
-    for member in members:
-        if vault.keyring.owner_key_exists(member.key_id):
-            continue
-        current = vault.keyring.owner_key_ids(member.id)
-        with vault.data.write() as session:
-            if current:
-                session.execute(update(Member).where(Member.id == member.id).values(key_id=current[-1]))
-            else:
-                session.execute(delete(Interaction).where(Interaction.member_id == member.id))
-                session.execute(delete(Member).where(Member.id == member.id))
-                done.members_removed += 1
 
 
 def _purge_undecryptable(vault: Vault, done: Restored) -> None:
@@ -253,7 +302,7 @@ def check(vault: Vault, path: Path, scan: Scan) -> None:
     keyring_tables = {spec.name for spec in vault.stores.tables(Database.KEYRING)}
     with archive:
         names = archive.namelist()
-        if any(n.startswith("tables/") and n[len("tables/"):].split(".")[0] in keyring_tables for n in names):
+        if any(n.split("/", 1)[-1].split(".")[0] in keyring_tables for n in names if n.endswith(".jsonl")):
             report.add("backups", "key-in-backup", "a backup holds key material", path.name)
         if any(info.compress_type != zipfile.ZIP_STORED for info in archive.infolist()):
             report.add("backups", "unscannable-backup", "a backup is compressed, so its bytes cannot be scanned", path.name)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from echoless.terms import JobState
 from echoless.privacy import deletion, receipts, sweeper
 from echoless.sharing import notices
+from echoless.vault import leases
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
 from echoless.vault.keyring import DataKey, OwnerKey
@@ -88,6 +89,7 @@ class JobRunner:
         self._thread = threading.Thread(target=self._loop, name="echoless-jobs", daemon=True)
         self._courier = notices.Courier(vault)  # deletion requests to skills: their own thread, never in the way
         self._swept_at = 0.0
+        self._holder = leases.new_holder()
 
     def kick(self) -> None:
         if self._thread.is_alive():
@@ -95,7 +97,12 @@ class JobRunner:
         else:
             deletion.resume(self.vault)
 
+    @property
+    def lease_seconds(self) -> float:
+        return max(120.0, 3 * self.vault.settings.sweep_interval_seconds)
+
     def start(self) -> None:
+        leases.take(self.vault, leases.SERVER, self._holder, self.lease_seconds)  # refuses while a restore runs
         startup(self.vault)
         self._swept_at = time.monotonic()
         self._thread.start()
@@ -106,6 +113,7 @@ class JobRunner:
         self._wake.set()
         self._thread.join(timeout=10)
         self._courier.stop()
+        leases.release(self.vault, self._holder)
 
     def _loop(self) -> None:
         interval = self.vault.settings.sweep_interval_seconds
@@ -117,6 +125,7 @@ class JobRunner:
             try:
                 if time.monotonic() - self._swept_at >= interval:
                     self._swept_at = time.monotonic()
+                    leases.take(self.vault, leases.SERVER, self._holder, self.lease_seconds)
                     sweep(self.vault)
                 else:
                     deletion.resume(self.vault)

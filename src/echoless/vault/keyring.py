@@ -210,6 +210,14 @@ class Keyring:
         self.db.compact(("data_keys",))
         return count
 
+    def data_key_owners(self, item_ids: Iterable[str]) -> dict[str, str]:
+        """For each item that still has a data key: the member key that wraps them now."""
+        ids, found = sorted(set(item_ids)), {}
+        with self.db.read() as session:
+            for start in range(0, len(ids), 500):
+                found.update(session.execute(select(DataKey.item_id, DataKey.key_id).where(DataKey.item_id.in_(ids[start : start + 500]))).all())
+        return found
+
     def data_key_item_ids(self) -> set[str]:
         with self.db.read() as session:
             return set(session.scalars(select(DataKey.item_id)))

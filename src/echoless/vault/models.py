@@ -137,3 +137,12 @@ class InstanceState(Base):
     __tablename__ = "instance_state"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class Lease(Base):
+    """Who works on the data now: each serving node, or one restore; rows expire unless renewed."""
+
+    __tablename__ = "leases"
+    holder: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # server | restore
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -30,10 +30,11 @@ class DeletionRule(StrEnum):
 
 
 class Restore(StrEnum):
-    """What a restore does with a table's rows in a backup."""
+    """What a restore does with a table's rows in a backup (PRIVACY_MODEL §3.2): it merges, never rolls back."""
 
-    CONTENT = "content"  # restored from the backup, then the deletion journal is replayed onto it
-    CURRENT = "current"  # never taken from a backup: records and credentials must not go back in time
+    CONTENT = "content"  # rows of items missing now (whose keys exist, that no deletion covered) come back
+    REBUILT = "rebuilt"  # made again from the restored content by the store (`restored`), never restored
+    CURRENT = "current"  # state: never taken from a backup (members, credentials, consent, settings, journal…)
 
 
 class Database(StrEnum):
@@ -47,7 +48,9 @@ class TableSpec:
     rule: DeletionRule
     why: str
     encrypted: Mapping[str, str] = field(default_factory=dict)  # column -> the key that protects it
-    restore: Restore = Restore.CONTENT
+    restore: Restore = Restore.CURRENT
+    item_column: str | None = None  # content: the column naming the interaction a row belongs to
+    parent: tuple[str, str] | None = None  # content: (parent table, column naming the parent row's id)
 
     @property
     def table(self) -> Table:
@@ -140,8 +143,9 @@ class Store:
     def after_purge(self, vault: Vault, jobs: list[DeletionJob]) -> None:
         """After that transaction: wake-ups only, nothing a crash may lose."""
 
-    def restored(self, vault: Vault, counts: dict[str, int]) -> None:
-        """After a backup's content is back and the journal replayed: mend what the store needs."""
+    def restored(self, vault: Vault, items: set[str], counts: dict[str, int]) -> None:
+        """After a restore brought `items` back and the journal was replayed: make again what the store
+        derives from them (REBUILT tables), and drop what current state no longer allows."""
 
     def verify(self, vault: Vault, scan: Scan) -> None:
         """Add findings, and the plaintext needles of what the store holds, to the scan."""

@@ -14,7 +14,7 @@ from echoless.vault import crypto
 from echoless.vault.instance import Vault
 from echoless.vault.keyring import DataKey, EpochKey, OwnerKey, Pseudonym
 from echoless.vault.models import (
-    DeletionJob, Device, Household, InstanceState, Interaction, Member, SignInThrottle, Token, WebSession,
+    DeletionJob, Device, Household, InstanceState, Interaction, Lease, Member, SignInThrottle, Token, WebSession,
 )
 from echoless.vault.records import AuditRow
 from echoless.vault.store import BlobSpec, Database, DeletionRule, Restore, Scan, Store, TableSpec
@@ -51,13 +51,17 @@ class HouseholdStore(Store):
         TableSpec(Household, DeletionRule.USER_STATE, "the household outlives any member's history"),
         TableSpec(Member, DeletionRule.USER, "removed with the member; the password is an argon2id hash"),
         TableSpec(Device, DeletionRule.USER_STATE, "devices belong to the household"),
-        TableSpec(Token, DeletionRule.USER, "a member's tokens go with the member; device tokens with the device",
-                  restore=Restore.CURRENT),
-        TableSpec(WebSession, DeletionRule.USER, "a member's sign-ins go with the member", restore=Restore.CURRENT),
-        TableSpec(SignInThrottle, DeletionRule.CONTENT_FREE, "hashed keys, counts and times only; rows expire",
-                  restore=Restore.CURRENT),
-        TableSpec(InstanceState, DeletionRule.CONTENT_FREE, "the instance's own state (the derived scheme in force)",
-                  restore=Restore.CURRENT),
+        TableSpec(Token, DeletionRule.USER, "a member's tokens go with the member; device tokens with the device"),
+        TableSpec(WebSession, DeletionRule.USER, "a member's sign-ins go with the member"),
+        TableSpec(SignInThrottle, DeletionRule.CONTENT_FREE, "hashed keys, counts and times only; rows expire"),
+    )
+
+
+class InstanceStore(Store):
+    name = "instance"
+    tables = (
+        TableSpec(InstanceState, DeletionRule.CONTENT_FREE, "the instance's own state (the derived scheme in force)"),
+        TableSpec(Lease, DeletionRule.CONTENT_FREE, "who works on the data now (servers, a restore); rows expire"),
     )
 
 
@@ -141,7 +145,7 @@ class InteractionsStore(Store):
         TableSpec(Interaction, DeletionRule.INTERACTION_PART, "the interaction itself", {
             "transcript": "the item's text data key", "response": "the item's text data key",
             "action": "the item's action data key",
-        }),
+        }, restore=Restore.CONTENT, item_column="id"),
     )
 
     def purge(self, vault: Vault, jobs: list[DeletionJob]) -> Mapping[str, Mapping[str, int]]:
@@ -266,13 +270,12 @@ def strings(value: object) -> Iterator[str]:
 class JournalStore(Store):
     name = "journal"
     tables = (
-        TableSpec(DeletionJob, DeletionRule.CONTENT_FREE, "opaque ids, counts and times only", restore=Restore.CURRENT),
+        TableSpec(DeletionJob, DeletionRule.CONTENT_FREE, "opaque ids, counts and times only"),
     )
 
 
 class AuditStore(Store):
     name = "audit"
     tables = (
-        TableSpec(AuditRow, DeletionRule.CONTENT_FREE, "kinds, opaque ids, integer counts and hashes only",
-                  restore=Restore.CURRENT),
+        TableSpec(AuditRow, DeletionRule.CONTENT_FREE, "kinds, opaque ids, integer counts and hashes only"),
     )
