@@ -159,12 +159,11 @@ def _shred(vault: Vault, jobs: list[DeletionJob], *, resumed: bool = False) -> l
         counts[job.id] = {"member_keys_destroyed": vault.keyring.destroy_owner_keys(job.key_ids)}
     item_jobs = [job for job in jobs if not job.key_ids]
     if item_jobs:
-        # On SQLite the compaction (WAL checkpoint and truncation) is what erases the key bytes: it belongs
-        # to the shred. PostgreSQL's VACUUM only lets the space be reused: the purge runs it.
-        destroyed = vault.keyring.destroy_data_keys_of(
-            [(job.item_ids, job.parts) for job in item_jobs], compact=vault.keyring.db.is_sqlite
-        )
+        destroyed = vault.keyring.destroy_data_keys_of([(job.item_ids, job.parts) for job in item_jobs], compact=False)
         counts.update({job.id: {"data_keys_destroyed": n} for job, n in zip(item_jobs, destroyed)})
+    # On SQLite the checkpoint (WAL folded in and truncated) is what erases the key bytes: it belongs to
+    # the shred, and is verified. PostgreSQL's VACUUM only lets the space be reused: the purge runs it.
+    erased = vault.keyring.erase() if vault.keyring.db.is_sqlite else False
     done = []
     with vault.data.write() as session:
         for job in jobs:
@@ -172,6 +171,7 @@ def _shred(vault: Vault, jobs: list[DeletionJob], *, resumed: bool = False) -> l
             if row.state == JobState.REQUESTED:
                 row.state = JobState.SHREDDED
                 row.shredded_at = utcnow()
+                row.erased_at = row.shredded_at if erased else None
                 row.counts = {**row.counts, **counts[job.id]}
                 audit.append_in(session, audit.DELETION_SHREDDED, subject=row.id, counts=counts[job.id], at=row.shredded_at)
             done.append(row)
@@ -187,6 +187,23 @@ def purge(vault: Vault, job_id: str) -> DeletionJob:
     if job is None:
         raise NotFound("no such deletion")
     return _purge(vault, [job])[0]
+
+
+def _erased(vault: Vault, jobs: list[DeletionJob]) -> list[DeletionJob]:
+    """The jobs whose destroyed keys are verified gone from the keyring's files (erase retried now); the
+    others stay shredded, with no receipt, until a later pass (PRIVACY_MODEL §2: never claim more)."""
+    if not vault.keyring.erase():
+        _LOGGER.warning("keyring erase pending: a reader holds an old snapshot; %d deletion(s) wait", len(jobs))
+        return [job for job in jobs if job.erased_at is not None]
+    now = utcnow()
+    with vault.data.write() as session:
+        for job in jobs:
+            row = session.get(DeletionJob, job.id)
+            if row.erased_at is None:
+                row.erased_at = now
+    for job in jobs:
+        job.erased_at = job.erased_at or now
+    return jobs
 
 
 def _requested(vault: Vault, job: DeletionJob) -> DeletionJob:
@@ -214,6 +231,8 @@ def _purge(vault: Vault, jobs: list[DeletionJob]) -> list[DeletionJob]:
     if not todo:
         return jobs
     counts = purge_stores(vault, todo)
+    if any(job.erased_at is None for job in todo):
+        todo = _erased(vault, todo)
     purged = {}
     with vault.data.write() as session:
         for job in todo:
@@ -229,7 +248,8 @@ def _purge(vault: Vault, jobs: list[DeletionJob]) -> list[DeletionJob]:
         for store in vault.stores:
             store.purged(session, vault, list(purged.values()))
     vault.data.compact((*vault.stores.deleting_tables(), "deletion_jobs"))
-    vault.keyring.db.compact(vault.stores.deleting_tables(Database.KEYRING))
+    if vault.keyring.db.is_sqlite:  # PostgreSQL's keyring was vacuumed by the erase above
+        vault.keyring.db.compact(vault.stores.deleting_tables(Database.KEYRING))
     for store in vault.stores:
         store.after_purge(vault, list(purged.values()))
     for job in purged.values():
@@ -272,5 +292,7 @@ def job_json(job: DeletionJob) -> dict:
         "counts": job.counts,
         "requested_at": job.requested_at.isoformat(),
         "shredded_at": job.shredded_at.isoformat() if job.shredded_at else None,
+        "erase": "verified" if job.erased_at else "pending",
+        "erased_at": job.erased_at.isoformat() if job.erased_at else None,
         "purged_at": job.purged_at.isoformat() if job.purged_at else None,
     }

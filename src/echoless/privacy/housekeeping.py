@@ -22,6 +22,7 @@ from echoless.vault.models import DeletionJob, Household, Interaction, Member
 _LOGGER = logging.getLogger(__name__)
 # Items younger than this may still be in the middle of being written by another process.
 IN_FLIGHT = timedelta(seconds=60)
+RETRY_SECONDS = 1.0  # how soon the runner tries again a deletion it could not finish (a blocked erase)
 
 
 def reconcile(vault: Vault, *, grace: timedelta = IN_FLIGHT) -> dict[str, int]:
@@ -117,8 +118,10 @@ class JobRunner:
 
     def _loop(self) -> None:
         interval = self.vault.settings.sweep_interval_seconds
+        pending = False
         while not self._stop.is_set():
-            self._wake.wait(max(0.0, interval - (time.monotonic() - self._swept_at)))
+            wait = max(0.0, interval - (time.monotonic() - self._swept_at))
+            self._wake.wait(min(wait, RETRY_SECONDS) if pending else wait)
             self._wake.clear()
             if self._stop.is_set():
                 return
@@ -129,5 +132,6 @@ class JobRunner:
                     sweep(self.vault)
                 else:
                     deletion.resume(self.vault)
+                pending = bool(deletion.pending_jobs(self.vault))  # an erase still blocked: try again soon
             except Exception as exc:  # the runner must outlive one bad pass; the journal keeps the work
                 _LOGGER.error("background jobs failed: %s", type(exc).__name__)

@@ -35,6 +35,13 @@ THIRD_PARTY_STATUSES = ("asked", "confirmed", "overdue")
 _SHRED_COUNTS = ("data_keys_destroyed", "member_keys_destroyed")
 
 
+# What `erased_at` guarantees, in the receipt's own words (README "At scale: PostgreSQL").
+ERASE_SQLITE = ("keys deleted with secure_delete and the keyring's write-ahead log checkpointed and truncated: "
+                "no copy of them is left in the keyring's files")
+ERASE_POSTGRES = ("key rows deleted and the key tables vacuumed: PostgreSQL's write-ahead log, its archives and "
+                  "the database server's own backups keep copies until they are recycled")
+
+
 def canonical(doc: dict[str, Any]) -> bytes:
     """Sorted keys, no whitespace, UTF-8: the bytes that are signed (everything but `signature`)."""
     body = {k: v for k, v in doc.items() if k != "signature"}
@@ -110,6 +117,8 @@ def issue_in(session: Any, vault: Vault, job: DeletionJob) -> dict[str, Any]:
         "keys_destroyed": keys_destroyed(job),
         "third_parties": [],
         "shredded_at": _iso(job.shredded_at),
+        "erased_at": _iso(job.erased_at),
+        "erase": ERASE_SQLITE if vault.keyring.db.is_sqlite else ERASE_POSTGRES,
         "purged_at": _iso(job.purged_at),
         "audit_seq": entry.seq,
         "audit_head": entry.hash,

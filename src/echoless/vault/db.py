@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
+CHECKPOINT_WAIT_MS = 200  # how long a checkpoint waits for readers before it reports itself blocked
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
@@ -97,20 +98,28 @@ class Database:
             with session.begin():
                 yield session
 
-    def compact(self, tables: tuple[str, ...] = ()) -> None:
+    def compact(self, tables: tuple[str, ...] = ()) -> bool:
         """Make deleted bytes unreachable on disk: fold the SQLite WAL into the main file (where
-        secure_delete has zeroed them) and truncate it; on PostgreSQL, vacuum (see docs/postgres.md)."""
+        secure_delete has zeroed them) and truncate it; on PostgreSQL, vacuum. Returns whether SQLite's
+        checkpoint completed (a reader of an older snapshot blocks it: then the old bytes are still in
+        the WAL); on PostgreSQL, True once the vacuum ran (its WAL keeps copies until recycled)."""
         if self.is_sqlite:
             with self._write_lock:
                 raw = self.write_engine.raw_connection()
                 try:
-                    raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                    conn = raw.driver_connection
+                    conn.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+                    try:
+                        busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                    finally:
+                        conn.execute("PRAGMA busy_timeout=15000")
                 finally:
                     raw.close()
-        else:
-            names = ", ".join(tables) if tables else ""
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text(f"VACUUM {names}"))
+            return busy == 0
+        names = ", ".join(tables) if tables else ""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"VACUUM {names}"))
+        return True
 
     def dispose(self) -> None:
         self.engine.dispose()

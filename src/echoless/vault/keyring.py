@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -221,6 +222,15 @@ class Keyring:
     def data_key_item_ids(self) -> set[str]:
         with self.db.read() as session:
             return set(session.scalars(select(DataKey.item_id)))
+
+    def erase(self, attempts: int = 3) -> bool:
+        """Make destroyed keys unreachable in the keyring's files (see Database.compact); a few tries,
+        since a reader may hold an old snapshot for a moment. False: the erase is still pending."""
+        for attempt in range(attempts):
+            if self.db.compact(("owner_keys", "data_keys", "epoch_keys")):
+                return True
+            time.sleep(0.05 * (attempt + 1))
+        return False
 
     # Epoch keys (the search index's) -----------------------------------------------------------
     def create_epoch_key(self, owner_id: str, owner_key_id: str, epoch_id: str) -> tuple[str, bytes]:

@@ -107,6 +107,8 @@ class DeletionJob(Base):
     counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
     shredded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # When the destroyed keys were verified gone from the keyring's files (None: erase pending).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
