@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from echoless.errors import ConfigError
+from pydantic import SecretStr
+
 from echoless.settings import Settings
 from echoless.vault.instance import init_home
 from echoless.root import open_vault
@@ -63,3 +65,30 @@ def test_key_from_environment(tmp_path: Path) -> None:
 def test_uninitialised_home_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="echoless init"):
         open_vault(Settings(home=tmp_path / "nothing"))
+
+
+def test_a_wrong_master_key_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    from homes import make_settings, open_home
+
+    settings = make_settings(tmp_path, "sqlite", None)
+    open_home(settings, "sqlite").vault.close()
+    keyring = Path(settings.resolved_keyring_url.removeprefix("sqlite:///"))
+    data = Path(settings.resolved_database_url.removeprefix("sqlite:///"))
+    before = (keyring.read_bytes(), data.read_bytes())
+    other = settings.model_copy(update={"master_key": SecretStr(base64.b64encode(b"k" * 32).decode())})
+    with pytest.raises(ConfigError, match="does not open this keyring"):
+        open_vault(other)
+    assert (keyring.read_bytes(), data.read_bytes()) == before
+
+
+def test_a_missing_keyring_is_refused_not_made_again_empty(tmp_path: Path) -> None:
+    from homes import make_settings, open_home
+
+    settings = make_settings(tmp_path, "sqlite", None)
+    open_home(settings, "sqlite").vault.close()
+    keyring = Path(settings.resolved_keyring_url.removeprefix("sqlite:///"))
+    for path in keyring.parent.glob(keyring.name + "*"):
+        path.unlink()
+    with pytest.raises(ConfigError, match="keyring .* is missing"):
+        open_vault(settings)
+    assert not keyring.exists()

@@ -53,6 +53,11 @@ def test_blob_folders_on_disk_are_declared_kinds(home: Home) -> None:
     assert {p.name for p in root_dir.iterdir() if p.is_dir()} <= set(home.vault.stores.blob_kinds())
 
 
-def test_the_keyring_is_never_restored_from_a_backup() -> None:
-    for spec in _registry().tables(Database.KEYRING):
-        assert spec.rule in (DeletionRule.USER, DeletionRule.INTERACTION_PART)
+def test_the_keyring_is_never_in_a_backup_nor_restored(home: Home) -> None:
+    from echoless.privacy import backup
+
+    keyring = {spec.name for spec in home.vault.stores.tables(Database.KEYRING)}
+    assert all(spec.restore == Restore.CURRENT for spec in home.vault.stores.tables(Database.KEYRING))
+    with __import__("zipfile").ZipFile(backup.make(home.vault).path) as archive:
+        held = {name.rsplit("/", 1)[-1].removesuffix(".jsonl") for name in archive.namelist()}
+    assert keyring and not keyring & held

@@ -16,7 +16,8 @@ from echoless.sharing import notices
 from echoless.vault import leases
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
-from echoless.vault.keyring import DataKey, OwnerKey
+from echoless.derived.models import SearchEpoch
+from echoless.vault.keyring import DataKey, EpochKey, OwnerKey
 from echoless.vault.models import DeletionJob, Household, Interaction, Member
 
 _LOGGER = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def reconcile(vault: Vault, *, grace: timedelta = IN_FLIGHT) -> dict[str, int]:
         pending = session.scalars(select(DeletionJob).where(DeletionJob.state != JobState.PURGED)).all()
         live_keys = set(session.scalars(select(Member.key_id))) | set(session.scalars(select(Household.id)))
     pending_keys = {k for job in pending for k in job.key_ids}
-    removed = {"blobs": 0, "data_keys": 0, "owner_keys": 0}
+    removed = {"blobs": 0, "data_keys": 0, "epoch_keys": 0, "owner_keys": 0}
     for blob_id in list(vault.blobs.list("audio")):
         if blob_id in live_ids:
             continue
@@ -53,8 +54,15 @@ def reconcile(vault: Vault, *, grace: timedelta = IN_FLIGHT) -> dict[str, int]:
             for row in session.scalars(select(OwnerKey).where(OwnerKey.created_at < cutoff))
             if row.id not in live_keys and row.id not in pending_keys
         ]
+        epoch_keys = [row.id for row in session.scalars(select(EpochKey).where(EpochKey.created_at < cutoff))]
+    with vault.data.read() as session:
+        in_use = {k for current, retired in session.execute(select(SearchEpoch.epoch_key_id, SearchEpoch.retired))
+                  for k in [current, *retired]}
+    orphan_epoch = [k for k in epoch_keys if k not in in_use]
     if stray:
         removed["data_keys"] = vault.keyring.destroy_data_keys(stray)
+    if orphan_epoch:
+        removed["epoch_keys"] = vault.keyring.destroy_epoch_keys(orphan_epoch)
     if orphan_owner:
         removed["owner_keys"] = vault.keyring.destroy_owner_keys(orphan_owner)
     if any(removed.values()):
@@ -71,10 +79,12 @@ def startup(vault: Vault) -> None:
 
 
 def sweep(vault: Vault) -> dict[str, int]:
-    """One pass: finish pending deletions, then expire what retention says is due."""
+    """One pass: finish pending deletions, expire what retention says is due, and remove what a crashed
+    write left behind (older than the grace period, so never another process's write in flight)."""
     resumed = deletion.resume(vault)
     expired = sweeper.expire_due(vault)
-    return {"resumed": resumed, **expired}
+    leftovers = reconcile(vault, grace=timedelta(seconds=vault.settings.reconcile_grace_seconds))
+    return {"resumed": resumed, **expired, **{f"leftover_{k}": v for k, v in leftovers.items()}}
 
 
 class JobRunner:

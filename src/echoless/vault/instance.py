@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
 
 from echoless.errors import ConfigError
 from echoless.settings import Settings
@@ -22,7 +23,7 @@ from echoless.vault.blobs import BlobStore
 from echoless.vault.db import Database
 from echoless.vault.keyring import Keyring, KeyringBase
 from echoless.vault.masterkey import create_master_key_file, key_provider
-from echoless.vault.models import Base
+from echoless.vault.models import Base, Household
 from echoless.vault.signing import create_signing_key, load_signing_key
 from echoless.vault.store import Registry, Store
 
@@ -115,19 +116,44 @@ def open_vault(settings: Settings, stores: Iterable[Store], blobs: BlobStore) ->
     registry = Registry(stores)
     master = key_provider(settings).master_key()
     signing = load_signing_key(settings.resolved_signing_key_file)
+    _refuse_a_missing_keyring(settings)
     data = Database(settings.resolved_database_url)
     keys = Database(settings.resolved_keyring_url)
-    migrate.upgrade(data, "data", Base.metadata)
+    keyring = Keyring(keys, master)
     migrate.upgrade(keys, "keyring", KeyringBase.metadata)
+    fits = keyring.master_fits()
+    if fits is False:
+        raise ConfigError("the master key does not open this keyring (a wrong ECHOLESS_MASTER_KEY or master.key?); nothing was written")
+    migrate.upgrade(data, "data", Base.metadata)
+    if fits is None and _has_households(data):
+        raise ConfigError("the keyring holds no keys, but the data names households: the keyring is missing or belongs "
+                          "to other data; restore it (it is never in an echoless backup) or point ECHOLESS_KEYRING_URL at it")
     for url in (data.url, keys.url):
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).chmod(0o600)
     runtime = Runtime()
     blobs.bind(runtime)
-    vault = Vault(settings=settings, data=data, keyring=Keyring(keys, master), blobs=blobs, signing_key=signing,
+    vault = Vault(settings=settings, data=data, keyring=keyring, blobs=blobs, signing_key=signing,
                   stores=registry, runtime=runtime)
     _LOGGER.debug("vault open at %s", settings.home)
     return vault
+
+
+def _sqlite_path(url: str) -> Path | None:
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
+def _refuse_a_missing_keyring(settings: Settings) -> None:
+    """An SQLite keyring file that is gone while its data is there: say so before anything is written."""
+    data, keyring = _sqlite_path(settings.resolved_database_url), _sqlite_path(settings.resolved_keyring_url)
+    if data is not None and keyring is not None and data.exists() and data.stat().st_size > 0 and not keyring.exists():
+        raise ConfigError(f"the keyring {keyring} is missing while the data {data} is there; restore the keyring "
+                          "(it is never in an echoless backup) — nothing was written")
+
+
+def _has_households(data: Database) -> bool:
+    with data.read() as session:
+        return session.scalar(select(func.count()).select_from(Household)) > 0
 
 
 def init_home(settings: Settings) -> bool:

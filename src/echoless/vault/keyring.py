@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import LargeBinary, String, delete, insert, select
+from sqlalchemy import Integer, LargeBinary, String, delete, func, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from echoless.errors import ErrorCode, VaultError
@@ -66,6 +66,15 @@ class Pseudonym(KeyringBase):
     owner_key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     skill_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KeyringCheck(KeyringBase):
+    """A known value sealed under the master key: a wrong master key is recognised at open."""
+
+    __tablename__ = "keyring_check"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -223,6 +232,26 @@ class Keyring:
         with self.db.read() as session:
             return set(session.scalars(select(DataKey.item_id)))
 
+    def master_fits(self) -> bool | None:
+        """Whether the master key opens this keyring: True, False, or None when the keyring holds no key
+        at all (a new one — or one that is missing). Seals the check value on first use."""
+        with self.db.read() as session:
+            check = session.get(KeyringCheck, 1)
+            owner = session.scalars(select(OwnerKey).limit(1)).first()
+        if check is not None:
+            try:
+                return crypto.decrypt(self._master, check.sealed, _CHECK_AAD) == _CHECK
+            except crypto.DecryptionFailed:
+                return False
+        if owner is not None:
+            try:
+                self.unwrap_owner_row(owner)
+            except crypto.DecryptionFailed:
+                return False
+        with self.db.write() as session:
+            session.add(KeyringCheck(id=1, sealed=crypto.encrypt(self._master, _CHECK, _CHECK_AAD), created_at=utcnow()))
+        return True if owner is not None else None
+
     def erase(self, attempts: int = 3) -> bool:
         """Make destroyed keys unreachable in the keyring's files (see Database.compact); a few tries,
         since a reader may hold an old snapshot for a moment. False: the erase is still pending."""
@@ -305,6 +334,10 @@ class Keyring:
     def destroy_pseudonyms_under(self, owner_key_ids: Sequence[str]) -> int:
         with self.db.write() as session:
             return session.execute(delete(Pseudonym).where(Pseudonym.owner_key_id.in_(list(owner_key_ids)))).rowcount
+
+
+_CHECK = b"echoless keyring"
+_CHECK_AAD = b"keyring-check"
 
 
 def _epoch_aad(epoch_id: str, key_id: str, owner_key_id: str) -> bytes:

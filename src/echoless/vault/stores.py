@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from echoless.terms import PART_COLUMNS, PARTS, Part
 from echoless.vault import crypto
 from echoless.vault.instance import Vault
-from echoless.vault.keyring import DataKey, EpochKey, OwnerKey, Pseudonym
+from echoless.vault.keyring import DataKey, EpochKey, KeyringCheck, OwnerKey, Pseudonym
 from echoless.vault.models import (
     DeletionJob, Device, Household, InstanceState, Interaction, Lease, Member, SignInThrottle, Token, WebSession,
 )
@@ -76,6 +76,8 @@ class KeyringStore(Store):
                   {"wrapped": "the member key named by owner_key_id"}),
         TableSpec(Pseudonym, DeletionRule.USER, "a skill's pseudonym carried over a member-key rotation",
                   {"wrapped": "the member key named by owner_key_id"}),
+        TableSpec(KeyringCheck, DeletionRule.CONTENT_FREE, "a known value sealed under the master key",
+                  {"sealed": "the master key"}),
     )
 
     def purge(self, vault: Vault, jobs: list[DeletionJob]) -> Mapping[str, Mapping[str, int]]:
