@@ -48,9 +48,15 @@ def scheme(vault: Vault) -> str:
 
 
 def upgrade(vault: Vault) -> int:
-    """Bring derived data to the current scheme, rotating every member key; returns members rotated."""
+    """Finish any rotation a crash interrupted, and bring derived data to the current scheme by rotating
+    every member key; returns the members rotated."""
+    with vault.data.read() as session:
+        interrupted = [row.name.removeprefix("rotation:") for row in
+                       session.scalars(select(InstanceState).where(InstanceState.name.like("rotation:%")))]
     if scheme(vault) == CURRENT:
-        return 0
+        for member_id in interrupted:
+            rotate(vault, member_id)
+        return len(interrupted)
     deletion.resume(vault)  # no deletion half done while keys move
     with vault.data.read() as session:
         members = list(session.scalars(select(Member)))
