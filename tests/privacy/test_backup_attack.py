@@ -138,3 +138,22 @@ def test_a_first_scheme_home_is_upgraded_and_its_old_backup_loses_what_is_delete
 def test_the_attacker_reads_the_current_keyring(sqlite_home: Home) -> None:
     owners, data, epochs = keyring_keys(_keyring(sqlite_home.settings), _master(sqlite_home.settings))
     assert sqlite_home.owner.key_id in owners and sqlite_home.owner.household_id in owners
+
+
+def test_the_verifier_reports_a_backup_whose_deleted_item_still_has_keys(sqlite_home: Home) -> None:
+    home = sqlite_home
+    doomed, _kept, old = _history(home)
+    from sqlalchemy import select
+
+    from echoless.vault.keyring import DataKey
+
+    with home.vault.keyring.db.read() as session:
+        saved = [dict(item_id=k.item_id, part=k.part, key_id=k.key_id, wrapped=k.wrapped, created_at=k.created_at)
+                 for k in session.scalars(select(DataKey).where(DataKey.item_id == doomed))]
+    deletion.delete_items(home.vault, home.member(home.owner.id), [doomed])
+    assert root.verify(home.vault, backups=[old]).clean
+    with home.vault.keyring.db.write() as session:  # a keyring that kept the deleted item's keys (a defect)
+        session.add_all(DataKey(**row) for row in saved)
+    kinds = {(f.store, f.kind) for f in root.verify(home.vault, backups=[old]).findings}
+    assert ("backups", "deleted-residue") in kinds and ("keyring", "deleted-residue") in kinds
+    assert _steal(home.settings, old).holds("Okonkwo")  # which is exactly what the attacker would use

@@ -307,6 +307,11 @@ def check(vault: Vault, path: Path, scan: Scan) -> None:
         if any(info.compress_type != zipfile.ZIP_STORED for info in archive.infolist()):
             report.add("backups", "unscannable-backup", "a backup is compressed, so its bytes cannot be scanned", path.name)
         in_backup = {row["id"] for row in rows_of(archive, "interactions")}
+        samples = {row["id"]: row["source_id"] for row in rows_of(archive, "corpus_samples")}
+        lessons = {row["id"]: row["item_id"] for row in rows_of(archive, "vocabulary_entries") if "item_id" in row}
     keyed = vault.keyring.data_key_item_ids()
     for item_id in sorted(in_backup & scan.deleted_ids & keyed):
         report.add("backups", "deleted-residue", f"a deleted item in {path.name} can still be decrypted", item_id)
+    for artefact, source in sorted({**samples, **lessons}.items()):  # derived rows: their source's keys must be gone
+        if source in scan.deleted_ids and source in keyed:
+            report.add("backups", "deleted-residue", f"derived data of a deleted item in {path.name} can still be decrypted", artefact)
