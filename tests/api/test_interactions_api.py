@@ -150,3 +150,15 @@ def test_openapi_documents_the_api(home: Home) -> None:
         spec = client.get("/openapi.json").json()
     assert {"/v1/interactions", "/v1/interactions/{item_id}", "/v1/interactions/{item_id}/audio", "/v1/deletions"} <= set(spec["paths"])
     assert json.dumps(spec)
+
+
+def test_openapi_still_describes_the_upload_form(sqlite_home: Home) -> None:
+    """The route reads its body itself (after authentication), yet the page documents its form fields."""
+    with api(sqlite_home.settings) as client:
+        spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/v1/interactions"]["post"]["requestBody"]
+    schema = body["content"]["multipart/form-data"]["schema"]
+    assert body["required"] is True and schema["required"] == ["audio"]
+    assert set(schema["properties"]) == {"audio", "member", "record"}
+    assert all(field["description"] for field in schema["properties"].values())
+    assert "speak" in {p["name"] for p in spec["paths"]["/v1/interactions"]["post"]["parameters"]}

@@ -13,6 +13,7 @@ from echoless.api import deletions, errors, export, home, interactions, preferen
 from echoless.api import receipts as proofs
 from echoless.api import sharing as skills_api
 from echoless.api.bus import EventBus
+from echoless.api.middleware import Hardening
 from echoless.api import derived as derived
 from echoless.web import stats_page as derived_pages
 from echoless.pipeline.timekeeper import Timekeeper
@@ -47,6 +48,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="echoless", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
+    app.add_middleware(Hardening)  # security headers; request bodies capped (uploads stream their own)
     app.include_router(interactions.router)
     app.include_router(deletions.router)
     app.include_router(preferences.router)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from echoless import root
 from echoless.api.deps import MemberDep, VaultDep
-from echoless.api.interactions import aware
+from echoless.api.records import aware
 from echoless.errors import BadRequest, ErrorCode
 from echoless.privacy import deletion
 

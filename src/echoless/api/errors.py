@@ -46,7 +46,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED, 401: ErrorCode.UNAUTHORIZED,
-                403: ErrorCode.FORBIDDEN}.get(exc.status_code, ErrorCode.HTTP_ERROR)
+                403: ErrorCode.FORBIDDEN, 413: ErrorCode.REQUEST_TOO_LARGE}.get(exc.status_code, ErrorCode.HTTP_ERROR)
         return error_response(code, str(exc.detail), exc.status_code)
 
     @app.exception_handler(Exception)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import base64
-import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from echoless import root
 from echoless.terms import Scope
-from echoless.errors import AudioTooLarge, BadRequest, ErrorCode
+from echoless.errors import BadRequest, ErrorCode
 from echoless.privacy import deletion
 from echoless.vault import accounts, interactions
+from echoless.api import records, uploads
 from echoless.api.deps import MemberDep, PrincipalDep, VaultDep
 from echoless.vault.access import history_subject
 from echoless.vault.instance import Vault
@@ -25,54 +26,7 @@ router = APIRouter(prefix="/v1", tags=["interactions"])
 SubjectQuery = Annotated[
     str | None, Query(alias="member", description="A child profile's name or id (the household owner only); default: me.")
 ]
-_READ_CHUNK = 1 << 16
-
-
-def aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def read_upload(upload: UploadFile, limit: int) -> bytes:
-    """Read at most `limit` bytes; a larger upload is refused without reading the rest."""
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := upload.file.read(_READ_CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise AudioTooLarge(f"the audio is larger than the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _parse_record(raw: str | None) -> dict[str, Any] | None:
-    if raw is None or raw == "":
-        return None
-    try:
-        record = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"`record` is not valid JSON: {exc.msg} at position {exc.pos}", code=ErrorCode.INVALID_JSON) from exc
-    if not isinstance(record, dict):
-        raise BadRequest("`record` must be a JSON object", code=ErrorCode.INVALID_JSON)
-    allowed = {"transcript", "response", "action", "created_at"}
-    unknown = set(record) - allowed
-    if unknown:
-        raise BadRequest(f"unknown field(s) in `record`: {', '.join(sorted(unknown))}", code=ErrorCode.INVALID_RECORD)
-    for name in ("transcript", "response"):
-        if record.get(name) is not None and not isinstance(record[name], str):
-            raise BadRequest(f"`record.{name}` must be a string", code=ErrorCode.INVALID_RECORD)
-    action = record.get("action")
-    if isinstance(action, str):
-        record["action"] = {"result": action}
-    elif action is not None and not isinstance(action, dict):
-        raise BadRequest("`record.action` must be an object or a string", code=ErrorCode.INVALID_RECORD)
-    if record.get("created_at") is not None:
-        try:
-            record["created_at"] = aware(datetime.fromisoformat(record["created_at"]))
-        except (TypeError, ValueError) as exc:
-            raise BadRequest("`record.created_at` must be an ISO 8601 time", code=ErrorCode.INVALID_RECORD) from exc
-    return record
+aware = records.aware
 
 
 def _who(vault: Vault, principal: accounts.Principal, member_name: str | None) -> tuple[Member, str | None]:
@@ -86,21 +40,41 @@ def _who(vault: Vault, principal: accounts.Principal, member_name: str | None) -
     return principal.member, None
 
 
-@router.post("/interactions", status_code=201, summary="Record an interaction (runs the voice pipeline)")
-def create_interaction(
+_UPLOAD_FIELDS = {
+    "audio": {"type": "string", "contentMediaType": "application/octet-stream", "description": "The recording, any common audio format."},
+    "member": {"type": "string", "description": "Name or id of the member who spoke (device tokens)."},
+    "record": {
+        "type": "string",
+        "description": "Optional JSON {transcript, response, action, created_at}: store this text instead of running "
+        f"the pipeline (import). At most {uploads.MAX_FIELD_BYTES} bytes, nested at most {records.MAX_DEPTH} deep.",
+    },
+}
+
+
+@router.post(
+    "/interactions", status_code=201, summary="Record an interaction (runs the voice pipeline)",
+    description="A multipart/form-data upload. The caller is authenticated from the headers before any of the body "
+    "is read; a body larger than ECHOLESS_MAX_AUDIO_BYTES (plus the text fields) is refused with 413 as soon as that "
+    "is known, and nothing of it is written to disk.",
+    openapi_extra=uploads.openapi_body(_UPLOAD_FIELDS, ["audio"]),
+)
+async def create_interaction(
+    request: Request,
     vault: VaultDep,
     principal: PrincipalDep,
-    audio: Annotated[UploadFile, File(description="The recording, any common audio format.")],
-    member: Annotated[str | None, Form(description="Name or id of the member who spoke (device tokens).")] = None,
-    record: Annotated[
-        str | None,
-        Form(description="Optional JSON {transcript, response, action, created_at}: store this text instead of running the pipeline (import)."),
-    ] = None,
     speak: Annotated[bool, Query(description="Also return the spoken answer (base64 WAV).")] = False,
 ) -> dict[str, Any]:
-    imported = _parse_record(record)
-    who, device_id = _who(vault, principal, member)
-    data = read_upload(audio, vault.settings.max_audio_bytes)
+    form = await uploads.read_form(
+        request, files=("audio",), fields=("member", "record"), file_limit=vault.settings.max_audio_bytes,
+        field_codes={"record": ErrorCode.INVALID_RECORD},
+    )
+    return await run_in_threadpool(_record, vault, principal, form, speak)
+
+
+def _record(vault: Vault, principal: accounts.Principal, form: uploads.Form, speak: bool) -> dict[str, Any]:
+    data = uploads.require_file(form, "audio")
+    imported = records.parse(form.fields.get("record"))
+    who, device_id = _who(vault, principal, form.fields.get("member"))
     if imported is not None:
         item_id = root.import_recording(
             vault,

@@ -22,6 +22,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from echoless import root
+from echoless.api import client_json
 from echoless.errors import BadRequest, EcholessError, ErrorCode
 from echoless.pipeline import events as ev
 from echoless.pipeline.run import RunResult
@@ -32,6 +33,7 @@ from echoless.vault.instance import Vault
 _LOGGER = logging.getLogger(__name__)
 router = APIRouter(tags=["stream"])
 RATE = 16000
+MAX_CONTROL_CHARS = 4096  # a start or control message; anything longer is refused unparsed
 
 
 def pcm_to_wav(pcm: bytes) -> bytes:
@@ -59,13 +61,22 @@ class _Socket:
 
 
 def _start_message(raw: str) -> dict[str, Any]:
-    try:
-        message = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise BadRequest("the first message must be JSON {\"type\": \"start\", ...}", code=ErrorCode.INVALID_JSON) from exc
+    message = client_json.loads(raw, what="the first message (JSON {\"type\": \"start\", ...})", max_chars=MAX_CONTROL_CHARS)
     if not isinstance(message, dict) or message.get("type") != "start":
         raise BadRequest("the first message must be {\"type\": \"start\", ...}", code=ErrorCode.INVALID_MESSAGE)
+    for name in ("token", "member"):
+        if message.get(name) is not None and not isinstance(message[name], str):
+            raise BadRequest(f"`{name}` in the start message must be a string", code=ErrorCode.INVALID_MESSAGE)
     return message
+
+
+async def _first_text(websocket: WebSocket) -> str:
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    if message.get("text") is None:
+        raise BadRequest("the first message must be a JSON text frame {\"type\": \"start\", ...}", code=ErrorCode.INVALID_MESSAGE)
+    return str(message["text"])
 
 
 @router.websocket("/v1/stream")
@@ -74,7 +85,7 @@ async def stream(websocket: WebSocket) -> None:
     await websocket.accept()
     sock = _Socket(websocket)
     try:
-        start = _start_message(await websocket.receive_text())
+        start = _start_message(await _first_text(websocket))
         header = websocket.headers.get("authorization", "")
         token = header.removeprefix("Bearer ").strip() or start.get("token")
         principal = await run_in_threadpool(accounts.authenticate, vault, token)
@@ -131,10 +142,10 @@ async def _utterance(websocket: WebSocket, sock: _Socket, vault: Vault) -> bytes
                 event = endpointer.feed(b"")
         elif message.get("text") is not None:
             try:
-                control = json.loads(message["text"])
-            except json.JSONDecodeError:
-                control = {}
-            if control.get("type") == "end":
+                control = client_json.loads(message["text"], what="a control message", max_chars=MAX_CONTROL_CHARS)
+            except BadRequest:
+                control = None
+            if isinstance(control, dict) and control.get("type") == "end":
                 if not endpointer.started:
                     await sock.send(SPEECH_START)
                 await sock.send(SPEECH_END)

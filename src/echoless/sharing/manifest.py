@@ -14,7 +14,9 @@
     lists:
       topic: {values: [cats, dogs, computers]}   # or {wildcard: true}, or {range: {from: 1, to: 10}}
 
-URLs must be https, except for loopback hosts (127.0.0.1, ::1, localhost) where http is allowed.
+URLs must be https, except for loopback hosts (127.0.0.1, ::1, localhost) where http is allowed; where
+they may point is checked when the skill is installed and at every call (`hosts`). The YAML may not use
+aliases or nest deeper than 32 levels (a small text could otherwise expand without bound).
 """
 
 from __future__ import annotations
@@ -39,8 +41,28 @@ _NAME = r"^[a-z0-9][a-z0-9-]{1,39}$"
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 
+MAX_DEPTH = 32
+
+
 class ManifestError(BadRequest):
     code = ErrorCode.INVALID_MANIFEST
+
+
+class _Loader(yaml.SafeLoader):
+    """yaml.safe_load without aliases and with bounded nesting (its composer recurses per level)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _check_url(value: str) -> str:
@@ -166,7 +188,7 @@ def parse(text: str | bytes, *, source: str = "manifest") -> Manifest:
         except UnicodeDecodeError:
             raise ManifestError(f"{source}: not UTF-8 text") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader, stricter still)
     except yaml.YAMLError as exc:
         raise ManifestError(f"{source}: not valid YAML or JSON ({str(exc).splitlines()[0]})") from None
     return from_data(data, source=source)

@@ -94,9 +94,9 @@ async def checked(request: Request) -> sessions.SignedIn:
     """Signed in, and the request carries this session's CSRF token (form field or header)."""
     signed_in = current(request)
     token = request.headers.get(sessions.CSRF_HEADER)
-    if token is None and request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
+    # Only the pages' own urlencoded forms are read for the token; an upload (multipart) carries it in
+    # the header, so its body is never parsed before the token has been checked (api/uploads).
+    if token is None and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         form = await request.form()
         value = form.get(sessions.CSRF_FIELD)
         token = value if isinstance(value, str) else None

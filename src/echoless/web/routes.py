@@ -40,7 +40,8 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request) and json_http is not None:
             return await json_http(request, exc)  # type: ignore[misc]
-        code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}.get(exc.status_code, ErrorCode.HTTP_ERROR)
+        code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED, 413: ErrorCode.REQUEST_TOO_LARGE}.get(
+            exc.status_code, ErrorCode.HTTP_ERROR)
         message = "there is no page here" if exc.status_code == 404 else str(exc.detail)
         return error_page(request, EcholessError(message, code=code))
 

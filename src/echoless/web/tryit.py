@@ -1,18 +1,22 @@
 """Try it: record in the browser (MediaRecorder, WebM/Opus), run the real pipeline, hear the answer.
-The recording is posted with the session's CSRF token in a header; the answer comes back as JSON."""
+The recording is posted with the session's CSRF token in a header (checked before the body is read);
+the body is read as a stream into memory under the upload cap (api/uploads), never to disk."""
 
 from __future__ import annotations
 
 import base64
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from echoless import root
+from echoless.api import uploads
 from echoless.api.errors import error_response
-from echoless.api.interactions import read_upload
 from echoless.errors import EcholessError
+from echoless.vault.instance import Vault
+from echoless.vault.models import Member
 from echoless.web.pages import CheckedDep, SignedInDep, get_vault, render
 
 router = APIRouter(include_in_schema=False)
@@ -24,14 +28,19 @@ def try_page(request: Request, signed_in: SignedInDep) -> Response:
 
 
 @router.post("/try/run")
-def try_run(request: Request, signed_in: CheckedDep, audio: Annotated[UploadFile, File()]) -> Response:
+async def try_run(request: Request, signed_in: CheckedDep) -> Response:
     vault = get_vault(request)
     try:
-        data = read_upload(audio, vault.settings.max_audio_bytes)
-        result = root.ask(vault, signed_in.member, None, data, speak=True)
+        form = await uploads.read_form(request, files=("audio",), fields=(), file_limit=vault.settings.max_audio_bytes)
+        body = await run_in_threadpool(_ask, vault, signed_in.member, uploads.require_file(form, "audio"))
     except EcholessError as exc:
         return error_response(exc.code, exc.message, exc.status)
-    body: dict[str, Any] = {
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def _ask(vault: Vault, member: Member, data: bytes) -> dict[str, Any]:
+    result = root.ask(vault, member, None, data, speak=True)
+    return {
         "id": result.id,
         "stored": result.id is not None,
         "transcript": str(result.transcript),
@@ -40,4 +49,3 @@ def try_run(request: Request, signed_in: CheckedDep, audio: Annotated[UploadFile
         "action": result.action,
         "speech": base64.b64encode(result.speech).decode() if result.speech else None,
     }
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
