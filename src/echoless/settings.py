@@ -3,12 +3,13 @@ TOML file named by `ECHOLESS_CONFIG`; the README's configuration table documents
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 BUNDLED_MODEL = "bundled:tiny.en"
@@ -51,6 +52,12 @@ class Settings(BaseSettings):
         description="Send the Privacy Hub's session cookie only over HTTPS (the `Secure` flag). Default: on, "
         "except when `host` is 127.0.0.1 or localhost, where plain http is expected.",
     )
+    trusted_proxies: str | None = Field(
+        None,
+        description="Comma-separated addresses or CIDR networks of the reverse proxies in front of echoless; only "
+        "from these peers are `X-Forwarded-For` (the client's address) and `X-Forwarded-Proto: https` believed. "
+        "Default: none.",
+    )
     session_hours: float = Field(24.0 * 7, description="How long a Privacy Hub sign-in lasts, in hours.")
     sweep_interval_seconds: float = Field(30.0, description="How often the server purges expired history.")
     share_timeout_seconds: float = Field(3.0, description="How long to wait for a third-party skill's answer before speaking a fallback.")
@@ -66,6 +73,18 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Log level of the CLI and server (logs never carry content).")
     stats_min_count: int = Field(5, ge=1, description="Analytics: any count below this (k) is suppressed in every display and export.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str | None) -> str | None:
+        for entry in (value or "").split(","):
+            if entry.strip():
+                ipaddress.ip_network(entry.strip(), strict=False)  # a ValueError names the bad entry
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(e.strip(), strict=False) for e in (self.trusted_proxies or "").split(",") if e.strip())
 
     @classmethod
     def settings_customise_sources(

@@ -1,5 +1,5 @@
 """Signing in: argon2 passwords, hashed server-side sessions in HttpOnly SameSite cookies, a CSRF
-token on the sign-in form, and a throttle per name and per address that survives a restart."""
+token on the sign-in form, and a throttle per (name, address) and per address that survives a restart."""
 
 from __future__ import annotations
 
@@ -75,11 +75,11 @@ def test_sign_in_form_needs_its_csrf_token(hub: Hub) -> None:
     assert reply.status_code == 403 and _sessions(hub) == before
 
 
-def test_throttle_per_name_survives_a_restart(hub: Hub) -> None:
-    for _ in range(sessions.NAME_LIMIT):
+def test_throttle_per_name_and_address_survives_a_restart(hub: Hub) -> None:
+    for _ in range(sessions.PAIR_FREE):
         assert hub.sign_in("bob", "guess-guess").status_code == 401
-    blocked = hub.sign_in("bob")  # even the right password
-    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+    blocked = hub.sign_in("bob")  # even the right password, from this address, for now
+    assert blocked.status_code == 429 and 0 < int(blocked.headers["retry-after"]) <= sessions.FIRST_DELAY.total_seconds()
     assert hub.sign_in("owner").status_code == 303  # another name from the same address still works
     with api(hub.home.settings) as restarted:  # a new app on the same data home
         page = restarted.get("/")
@@ -91,9 +91,17 @@ def test_throttle_per_name_survives_a_restart(hub: Hub) -> None:
 
 
 def test_throttle_per_address(hub: Hub) -> None:
-    for i in range(sessions.ADDRESS_LIMIT):
+    for i in range(sessions.ADDRESS_FREE):  # the fixture's three good sign-ins gave their attempts back
         assert hub.sign_in(f"someone-{i}", "guess-guess").status_code == 401
-    assert hub.sign_in("kid").status_code == 429
+    blocked = hub.sign_in("kid")
+    assert blocked.status_code == 429 and "try again in 2 seconds" in blocked.text
+
+
+def test_delays_grow_and_end() -> None:
+    assert sessions.delay(sessions.PAIR_FREE - 1, sessions.PAIR_FREE).total_seconds() == 0
+    waits = [sessions.delay(n, sessions.PAIR_FREE).total_seconds() for n in range(sessions.PAIR_FREE, sessions.PAIR_FREE + 12)]
+    assert waits[0] == sessions.FIRST_DELAY.total_seconds() and waits == sorted(waits)
+    assert waits[-1] == sessions.MAX_DELAY.total_seconds() and sessions.MAX_DELAY < sessions.QUIET
 
 
 def test_sign_out_ends_the_session(hub: Hub) -> None:

@@ -1,5 +1,7 @@
 """Sign in at `/`, sign out. The sign-in form is protected by a double-submit token (there is no
-session yet); failed sign-ins are throttled per member name and per client address (vault/sessions)."""
+session yet); attempts are throttled per (member name, client address) and per client address, each
+attempt reserved before its password is checked (vault/sessions). The client address is the peer's,
+or what a trusted proxy forwarded (api/proxy)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from echoless.api import proxy
 from echoless.vault import accounts, sessions
 from echoless.web.pages import CheckedDep, CsrfFailed, get_vault, redirect, render
 
@@ -30,7 +33,7 @@ def _form(request: Request, *, name: str = "", error: str | None = None, status:
         status=status,
     )
     response.set_cookie(
-        SIGNIN_COOKIE, token, httponly=True, samesite="strict", secure=get_vault(request).settings.resolved_cookie_secure, path="/"
+        SIGNIN_COOKIE, token, httponly=True, samesite="strict", secure=proxy.cookie_secure(request), path="/"
     )
     return response
 
@@ -55,18 +58,17 @@ def sign_in(
         raise CsrfFailed()
     vault = get_vault(request)
     household = accounts.default_household(vault)
-    address = request.client.host if request.client else "unknown"
+    address = proxy.client_address(request)
     try:
-        sessions.check(vault, household.id, name, address)
+        sessions.reserve(vault, household.id, name, address)
     except sessions.TooManyAttempts as exc:
         response = _form(request, name=name, error=exc.message, status=429, next_url=next)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     member = accounts.check_password(vault, household.id, name, password) if name and password else None
     if member is None:
-        sessions.failed(vault, household.id, name, address)
         return _form(request, name=name, error="That name and password don't match. Check them and try again.", status=401, next_url=next)
-    sessions.succeeded(vault, household.id, name)
+    sessions.succeeded(vault, household.id, name, address)
     session_id = sessions.start(vault, member)
     response = redirect(_safe_next(next))
     response.set_cookie(
@@ -75,7 +77,7 @@ def sign_in(
         max_age=int(vault.settings.session_hours * 3600),
         httponly=True,
         samesite="lax",
-        secure=vault.settings.resolved_cookie_secure,
+        secure=proxy.cookie_secure(request),
         path="/",
     )
     response.delete_cookie(SIGNIN_COOKIE, path="/")
@@ -86,5 +88,5 @@ def sign_in(
 def sign_out(request: Request, signed_in: CheckedDep) -> Response:
     sessions.end(get_vault(request), request.cookies.get(sessions.COOKIE))
     response = redirect("/?signed_out=1")
-    response.delete_cookie(sessions.COOKIE, path="/", httponly=True, samesite="lax", secure=get_vault(request).settings.resolved_cookie_secure)
+    response.delete_cookie(sessions.COOKIE, path="/", httponly=True, samesite="lax", secure=proxy.cookie_secure(request))
     return response
