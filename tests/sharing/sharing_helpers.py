@@ -16,7 +16,8 @@ from echoless.vault.models import Member
 
 
 def install(home: Home, text: str) -> skills.Skill:
-    return skills.install(home.vault, home.owner, manifest.parse(text))
+    """The test skill servers listen on 127.0.0.1: the owner approves that host, as a real owner must."""
+    return skills.install(home.vault, home.owner, manifest.parse(text), allow_private_host=True)
 
 
 def say(home: Home, member: Member, text: str) -> tuple[str | None, invoke.Invocation]:

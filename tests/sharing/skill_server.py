@@ -1,5 +1,7 @@
 """A real third-party skill for tests: an HTTP server on 127.0.0.1 in a thread that records every
-request byte for byte and answers as it is told (answer, be slow, answer garbage, fail N times...)."""
+request byte for byte and answers as it is told (answer, be slow, answer garbage, fail N times...).
+Given the instance's public key it verifies every request as a real skill must (signature, timestamp,
+no replayed nonce) and answers 401 to one that fails."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from echoless.sharing import wire
 
 
 @dataclass
@@ -30,6 +34,7 @@ class Behaviour:
     slow_seconds: float = 5.0
     forget: str = "ack"  # ack | never
     forget_failures: int = 0  # fail this many deletion requests before acknowledging
+    verify_with: str | None = None  # the instance public key: verify like a real skill
 
 
 @dataclass
@@ -38,6 +43,8 @@ class SkillServer:
     behaviour: Behaviour
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    nonces: wire.NonceCache = field(default_factory=wire.NonceCache)
+    refused: int = 0  # requests that failed verification
 
     @property
     def base(self) -> str:
@@ -80,7 +87,11 @@ def _handler(skill: SkillServer) -> type[BaseHTTPRequestHandler]:
                 skill.received.append(Received(self.path, dict(self.headers.items()), body))
                 forgets = sum(1 for r in skill.received if r.path == "/forget")
             b = skill.behaviour
-            if self.path == "/ask":
+            if b.verify_with and not wire.verify(b.verify_with, skill.base + self.path, body, self.headers, nonces=skill.nonces):
+                with skill.lock:
+                    skill.refused += 1
+                self._reply(401, b'{"error": "not signed by the instance, or a replay"}')
+            elif self.path == "/ask":
                 if b.answer == "slow":
                     time.sleep(b.slow_seconds)
                     self._reply(200, json.dumps({"speech": b.speech}).encode())

@@ -84,7 +84,7 @@ def test_only_the_owner_installs_and_members_choose_for_themselves(sqlite_home: 
     home = sqlite_home
     member, _ = home.add_member("sam")
     with pytest.raises(Forbidden):
-        skills.install(home.vault, member, manifests.from_data(GOOD))
+        skills.install(home.vault, member, manifests.from_data(GOOD), allow_private_host=True)
     install(home, json.dumps(GOOD))
     skills.enable(home.vault, home.owner, "jokes")
     assert skills.match_text(home.vault, member, "tell me a joke about cats") is None

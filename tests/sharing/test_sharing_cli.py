@@ -13,6 +13,7 @@ from sharing_helpers import say
 from skill_server import manifest, skill_server
 
 from echoless.sharing import skills
+from echoless.sharing.manifest import parse
 
 
 def _start(home: Home, *args: str) -> subprocess.Popen[str]:
@@ -36,10 +37,13 @@ def test_install_enable_and_the_ledger_from_the_shell(sqlite_home: Home, tmp_pat
     with skill_server() as skill:
         file = tmp_path / "jokes.json"
         file.write_text(manifest("jokes", skill))
-        refused, installed = _cli(_start(home, "skills", "install", str(bad)), _start(home, "skills", "install", str(file), "--json"))
+        refused, private = _cli(_start(home, "skills", "install", str(bad)), _start(home, "skills", "install", str(file), "--json"))
         assert refused.returncode == 2 and "invalid-manifest" in refused.stderr and "endpoint" in refused.stderr
-        assert installed.returncode == 0, installed.stderr
-        assert json.loads(installed.stdout)["declared_fields"] == ["intent", "slots"]
+        # The test skill listens on 127.0.0.1: without the owner's approval it is not installed.
+        assert private.returncode != 0 and "skill-host-refused" in private.stderr, private.stderr
+        assert skills.installed(home.vault, home.owner.household_id) == []
+        installed = skills.install(home.vault, home.owner, parse(file.read_text()), allow_private_host=True)
+        assert installed.manifest.fields == ["intent", "slots"]
         skills.enable(home.vault, home.owner, "jokes")
         item_id, _ = say(home, home.owner, "tell me a joke about cats")
         (listed,) = _cli(_start(home, "shares", "--json"))

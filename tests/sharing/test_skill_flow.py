@@ -26,7 +26,7 @@ def test_a_well_behaved_skill_gets_only_the_declared_fields_and_its_deletion_is_
     home, vault = skill_home, skill_home.vault
     audio = synthesise_wav("tell me a joke about cats")
     with skill_server(Behaviour(speech=SPEECH)) as skill:
-        installed = skills.install(vault, home.owner, parse(manifest("jokes", skill)))
+        installed = skills.install(vault, home.owner, parse(manifest("jokes", skill)), allow_private_host=True)
         skills.enable(vault, home.owner, "jokes")
 
         result = pipeline.run(vault, home.owner, home.device.id, audio)
@@ -82,8 +82,10 @@ def test_through_the_api_the_server_courier_delivers_and_the_ledger_shows_it(ski
     audio = synthesise_wav("tell me a joke about dogs")
     with skill_server(Behaviour(speech="Dogs are great.")) as skill, api(home.settings) as client:
         owner = bearer(home.owner_token)
-        reply = client.post("/v1/skills", headers=owner, content=manifest("jokes", skill).encode())
-        assert reply.status_code == 201, reply.text
+        refused = client.post("/v1/skills", headers=owner, content=manifest("jokes", skill).encode())
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "skill-host-refused"  # 127.0.0.1
+        reply = client.post("/v1/skills", headers=owner, content=manifest("jokes", skill).encode(), params={"allow_private_host": "true"})
+        assert reply.status_code == 201 and reply.json()["private_host_approved"] is True, reply.text
         listed = client.get("/v1/skills", headers=owner).json()["items"]
         assert listed[0]["enabled"] is False and listed[0]["declared_fields"] == ["intent", "slots"]
         enabled = client.post("/v1/skills/jokes/enable", headers=owner, json={})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from echoless.api.deps import MemberDep, VaultDep
@@ -28,9 +29,14 @@ def list_skills(vault: VaultDep, member: MemberDep) -> dict[str, Any]:
 
 
 @router.post("/skills", status_code=201, summary="Install a skill from its manifest (YAML or JSON body; owner only)")
-async def install_skill(request: Request, vault: VaultDep, member: MemberDep) -> dict[str, Any]:
+async def install_skill(
+    request: Request, vault: VaultDep, member: MemberDep,
+    allow_private_host: Annotated[bool, Query(description="Allow the endpoints to be on a loopback or private-network "
+                                                           "host (never link-local or cloud metadata addresses).")] = False,
+) -> dict[str, Any]:
     parsed = manifest.parse(await request.body())
-    return skills.install(vault, member, parsed).to_json()
+    installed = await run_in_threadpool(skills.install, vault, member, parsed, allow_private_host=allow_private_host)
+    return installed.to_json()
 
 
 @router.delete("/skills/{name}", summary="Remove a skill (owner only); the ledger and pending deletion requests stay")
@@ -60,7 +66,8 @@ def signature_scheme(vault: VaultDep) -> dict[str, Any]:
     return {
         "public_key": receipts.instance_public_key(vault),
         "algorithm": "Ed25519",
-        "headers": {"timestamp": wire.TIMESTAMP, "signature": wire.SIGNATURE, "key": wire.KEY},
-        "signed_bytes": 'b"echoless-skill-request/1\\n" + timestamp + b"\\n" + endpoint_url + b"\\n" + body',
+        "headers": {"timestamp": wire.TIMESTAMP, "nonce": wire.NONCE, "signature": wire.SIGNATURE, "key": wire.KEY},
+        "signed_bytes": 'b"echoless-skill-request/2\\n" + timestamp + b"\\n" + nonce + b"\\n" + endpoint_url + b"\\n" + body',
         "max_skew_seconds": wire.MAX_SKEW_SECONDS,
+        "replays": "reject a nonce already seen within the timestamp window",
     }

@@ -66,7 +66,7 @@ def _speech(status: int, raw: bytes) -> str | None:
         return None
     try:
         doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     speech = doc.get("speech") if isinstance(doc, dict) else None
     if not isinstance(speech, str) or not speech.strip() or len(speech) > MAX_SPEECH_CHARS:
@@ -91,7 +91,7 @@ def invoke(vault: Vault, member: Member, match: SkillMatch, transcript: str | No
         audit.append_in(session, audit.SHARE_SENT, subject=share_id)
     outcome, speech = "unreachable", None
     try:
-        status, raw = wire.post_signed(vault, skill.manifest.endpoint, body, vault.settings.share_timeout_seconds)
+        status, raw = wire.post_signed(vault, skill.manifest.endpoint, body, vault.settings.share_timeout_seconds, approved=skill.approved_hosts)
         speech = _speech(status, raw)
         outcome = ANSWERED if speech is not None else ("bad-status" if not 200 <= status < 300 else "bad-answer")
     except httpx.TimeoutException:

@@ -5,6 +5,10 @@ Priority: built-in intents (the home, timers, lists, clock, and every privacy in
 first; a skill is tried only when no built-in intent matched. So a skill can never capture "delete
 what I just said" or "turn off the light", and installing a skill cannot change what those do. Between
 two enabled skills that both match, the one whose name sorts first wins (stable and predictable).
+
+Where a skill may be reached is checked at install and at every call (`hosts`): never a link-local or
+metadata address; a loopback or private-network host only when the owner approved it at install
+(`allow_private_host`), an approval recorded with the skill and given again with each new manifest.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from hassil import Intents, recognize_best
 from sqlalchemy import delete, select
 
 from echoless.terms import Role
-from echoless.errors import Conflict, ErrorCode, Forbidden, NotFound
+from echoless.errors import BadRequest, Conflict, ErrorCode, Forbidden, NotFound
+from echoless.sharing import hosts
 from echoless.sharing import manifest as manifests
 from echoless.sharing import notices
 from echoless.sharing.records import SkillEnablement, SkillRow
@@ -39,6 +44,7 @@ class Skill:
     publisher: str
     version: str
     manifest: manifests.Manifest
+    approved_hosts: tuple[str, ...] = ()  # loopback/private hosts the owner allowed at install
 
     def to_json(self, *, enabled: bool | None = None, transcript_approved: bool | None = None) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -52,6 +58,7 @@ class Skill:
             "privacy_policy": self.manifest.privacy_policy,
             "declared_fields": list(self.manifest.fields),
             "sentences": [s for spec in self.manifest.intents.values() for s in spec.sentences],
+            "private_host_approved": bool(self.approved_hosts),
         }
         if enabled is not None:
             doc["enabled"] = enabled
@@ -66,7 +73,23 @@ def receives(skill: Skill, transcript_approved: bool) -> list[str]:
 
 
 def _skill(row: SkillRow) -> Skill:
-    return Skill(row.id, row.name, row.publisher, row.version, manifests.from_data(row.manifest))
+    doc = dict(row.manifest)
+    approved = tuple(doc.pop(hosts.APPROVED_KEY, ()))
+    return Skill(row.id, row.name, row.publisher, row.version, manifests.from_data(doc), approved)
+
+
+def _check_hosts(manifest: manifests.Manifest, approved: tuple[str, ...]) -> None:
+    """Refuse an endpoint that resolves out of bounds now; one that does not resolve yet is checked
+    at every call instead."""
+    for url in (manifest.endpoint, manifest.deletion_endpoint):
+        try:
+            addresses = hosts.resolve(url)
+        except OSError:
+            continue
+        try:
+            hosts.check(url, addresses, approved)
+        except hosts.HostRefused as exc:
+            raise BadRequest(f"{manifest.name}: {exc}", code=ErrorCode.SKILL_HOST_REFUSED) from None
 
 
 def _require_owner(member: Member) -> None:
@@ -74,9 +97,13 @@ def _require_owner(member: Member) -> None:
         raise Forbidden("only the household owner installs or removes skills")
 
 
-def install(vault: Vault, owner: Member, manifest: manifests.Manifest, *, upgrade: bool = True) -> Skill:
-    """Install a skill (or, with the same name, replace its manifest: the skill id and pseudonyms stay)."""
+def install(vault: Vault, owner: Member, manifest: manifests.Manifest, *, upgrade: bool = True,
+            allow_private_host: bool = False) -> Skill:
+    """Install a skill (or, with the same name, replace its manifest: the skill id and pseudonyms stay).
+    `allow_private_host`: the owner allows the endpoints' hosts to be loopback or private-network ones."""
     _require_owner(owner)
+    approved = tuple(sorted({hosts.hostname(manifest.endpoint), hosts.hostname(manifest.deletion_endpoint)})) if allow_private_host else ()
+    _check_hosts(manifest, approved)
     with vault.data.write() as session:
         row = session.scalars(
             select(SkillRow).where(SkillRow.household_id == owner.household_id, SkillRow.name == manifest.name)
@@ -88,7 +115,7 @@ def install(vault: Vault, owner: Member, manifest: manifests.Manifest, *, upgrad
             session.add(row)
         row.publisher = manifest.publisher
         row.version = manifest.version
-        row.manifest = manifest.to_json()
+        row.manifest = {**manifest.to_json(), **({hosts.APPROVED_KEY: list(approved)} if approved else {})}
         skill = _skill(row)
     _LOGGER.info("skill %s installed (version %s)", skill.id, skill.version)
     return skill
