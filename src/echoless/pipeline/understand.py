@@ -195,7 +195,7 @@ class Understander:
         if result is None:
             _LOGGER.debug("no intent matched")
             return None
-        _LOGGER.debug("matched intent %s", result.intent.name)
+        _LOGGER.debug("an intent matched")  # never its name: which intent is what the member asked
         return IntentMatch(name=result.intent.name, slots=_slots(result), response=result.response or "default")
 
 

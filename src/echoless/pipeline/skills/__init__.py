@@ -107,7 +107,7 @@ def act(match: IntentMatch | None, home: HomeState, *, now: datetime) -> ActionR
         kind = "privacy" if match.name in PRIVACY_INTENTS else "unknown"
         raise NotABuiltinIntent(f"{kind} intent {match.name} is not acted on by the built-in skills")
     result = handler(match, home, now)
-    _LOGGER.debug("acted on %s: success=%s", match.name, result.success)
+    _LOGGER.debug("acted on an intent: success=%s", result.success)  # never its name (what was asked)
     return result
 
 

@@ -44,7 +44,7 @@ def render(intent: str, key: str, fallback: str = "", **context: Any) -> str:
     try:
         return _tidy(template.render(**context)) or fallback
     except Exception:  # a template that does not fit our context must not break the answer
-        _LOGGER.warning("response template %s/%s failed to render", intent, key)
+        _LOGGER.warning("a response template failed to render")  # no intent name: it says what was asked
         return fallback
 
 
