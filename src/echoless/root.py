@@ -134,4 +134,5 @@ def verify(vault: Vault, *, extra_needles: Iterable[bytes] = (), backups: Iterab
 
 def stats_report(vault: Vault, *, days: int | None = None, k: int | None = None) -> dict[str, Any]:
     """Analytics per day, every count below k suppressed, intents named from the assistant's own list."""
+    stats.fold(vault)
     return stats.report(vault, days=days, k=k, intent_names=get_understander().intent_names)

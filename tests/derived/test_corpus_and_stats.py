@@ -13,10 +13,10 @@ from helpers import say
 from homes import Home
 from echoless import root
 from echoless.derived import corpus, stats
-from echoless.derived.models import DailyCount
+from echoless.derived.models import StatsContribution, DailyCount
 from echoless.errors import Forbidden, NotFound
 from echoless.privacy import deletion, verifier
-from echoless.vault import audit
+from echoless.vault import audit, interactions
 
 SHOP = {"intent": "HassShoppingListAddItem", "slots": {"item": "kombucha"}, "success": True, "result": "added"}
 
@@ -75,27 +75,39 @@ def test_export_never_holds_a_deleted_or_withdrawn_sample(home: Home, tmp_path: 
     assert kept and verifier.verify(v).clean
 
 
-def test_counts_per_day_without_people_and_small_counts_suppressed(home: Home) -> None:
+def ran(home: Home, member, intent: str | None, success: bool = True, seconds: float = 0.4) -> str:  # type: ignore[no-untyped-def]
+    """A recorded request as the pipeline records it: its action record and the run's facts."""
+    new = interactions.NewInteraction(transcript="please do it", response="Done.", action={"intent": intent, "success": success},
+                                      run=interactions.RunFacts(intent, success, seconds))
+    return interactions.record(home.vault, member, None, new).id
+
+
+def test_counts_rest_only_when_k_members_made_them_and_small_ones_die_with_their_source(home: Home) -> None:
     v = home.vault
-    for _ in range(6):
-        stats.count_run(v, "HassTurnOn", True, 0.4)
-    stats.count_run(v, "HassTurnOff", False, 3.0)
+    people = [home.owner] + [home.add_member(f"p{n}")[0] for n in range(4)]
+    for person in people:  # five distinct members: the group may rest
+        ran(home, person, "HassTurnOn")
+    lonely = ran(home, home.owner, "HassTurnOff", success=False, seconds=3.0)  # one member: it may not
+    [day] = root.stats_report(v)["days"]
     with v.data.read() as session:
         rows = list(session.scalars(select(DailyCount)))
+        waiting = list(session.scalars(select(StatsContribution)))
+    assert [(r.count, r.outcome) for r in rows] == [(5, "ok")] and [w.item_id for w in waiting] == [lonely]
     assert all(home.owner.id not in (r.day, r.intent) for r in rows) and all("Hass" not in r.intent for r in rows)
-    [day] = root.stats_report(v)["days"]
-    assert day["requests"] == 7 and day["intents"]["HassTurnOn"] == 6
-    assert day["intents"]["HassTurnOff"] is None and day["failed"] is None  # 1 < k = 5
-    assert day["latency_ms"]["≤500"] == 6 and day["latency_ms"]["≤5000"] is None
-    assert day["latency_p50_ms"] == 500
+    assert day["requests"] == 5 and day["intents"] == {"HassTurnOn": 5}  # a name below k is not even listed
+    assert day["latency_ms"]["≤500"] == 5 and day["failed"] is None
     assert root.stats_report(v, k=10)["days"][0]["requests"] is None
+    deletion.delete_items(v, home.member(home.owner.id), [lonely])  # the lonely contribution dies with its source
+    with v.data.read() as session:
+        assert list(session.scalars(select(StatsContribution))) == []
+    assert verifier.verify(v).clean
 
 
 def test_stats_and_consent_through_the_api(home: Home) -> None:
     v = home.vault
     sam, sam_token = home.add_member("sam")
-    for _ in range(5):
-        stats.count_run(v, None, False, 12.0)
+    for person in [home.owner, sam] + [home.add_member(f"p{n}")[0] for n in range(3)]:
+        ran(home, person, None, success=False, seconds=12.0)
     v.close()
     with api(home.settings) as client:
         body = client.get("/v1/stats", headers=bearer(home.owner_token)).json()

@@ -6,6 +6,7 @@ from hub import Hub, cheap_passwords  # noqa: F401
 import pytest
 
 from echoless.derived import stats
+from echoless.vault import interactions
 
 
 @pytest.fixture
@@ -25,10 +26,17 @@ def test_the_history_search_box_finds_by_words(hub: Hub) -> None:
     assert hub.use("owner").get("/history", params={"q": "tiff"}).text.count(found) == 0  # bob's only
 
 
+def _ran(home, member, intent: str) -> None:  # type: ignore[no-untyped-def]
+    new = interactions.NewInteraction(transcript="please", response="Done.", action={"intent": intent, "success": True},
+                                      run=interactions.RunFacts(intent, True, 0.3))
+    interactions.record(home.vault, member, None, new)
+
+
 def test_the_usage_page_is_the_owners_and_hides_small_counts(hub: Hub) -> None:
-    for _ in range(5):
-        stats.count_run(hub.home.vault, "HassTurnOn", True, 0.3)
-    stats.count_run(hub.home.vault, "HassTurnOff", True, 0.3)
+    people = [hub.home.owner] + [hub.home.add_member(f"p{n}")[0] for n in range(4)]
+    for person in people:
+        _ran(hub.home, person, "HassTurnOn")
+    _ran(hub.home, hub.home.owner, "HassTurnOff")
     page = hub.use("owner").get("/stats")
     assert page.status_code == 200 and "HassTurnOn 5" in page.text and "HassTurnOff" not in page.text
     assert hub.use("bob").get("/stats").status_code == 403

@@ -12,7 +12,7 @@ import hmac
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-PURPOSES = ("vocabulary", "corpus", "annotation")
+PURPOSES = ("vocabulary", "corpus", "annotation", "stats")
 
 
 def part_key(data_key: bytes, purpose: str) -> bytes:

@@ -124,3 +124,16 @@ class DailyCount(Base):
     outcome: Mapped[str] = mapped_column(String(8), primary_key=True)  # ok | failed
     latency_ms: Mapped[int] = mapped_column(Integer, primary_key=True)  # upper bound of the latency bucket
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsContribution(Base):
+    """One run's analytics, waiting until its group (day, intent, outcome, latency) has k distinct members:
+    sealed under a key derived from its interaction's action key, so it dies with that part."""
+
+    __tablename__ = "stats_contributions"
+    __table_args__ = (Index("ix_stats_contributions_member", "member_id"),)
+    item_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(32))
+    day: Mapped[str] = mapped_column(String(10))  # UTC date of the run
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # {"intent": code, "outcome", "latency_ms"}
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

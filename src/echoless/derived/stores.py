@@ -8,17 +8,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from echoless.derived import corpus, lineage, search, vocabulary
+from echoless.derived import corpus, lineage, search, stats, vocabulary
 from echoless.derived.keys import aad, part_key
 from echoless.derived.models import (
-    CorpusAnnotation, CorpusSample, DailyCount, Lineage, SearchEpoch, SearchToken, VocabularyEntry,
+    CorpusAnnotation, CorpusSample, DailyCount, Lineage, SearchEpoch, SearchToken, StatsContribution, VocabularyEntry,
 )
 from echoless.vault import crypto
 from echoless.vault.instance import Vault
 from echoless.vault.keyring import KeyDestroyed
-from echoless.vault.models import DeletionJob
+from echoless.vault.models import DeletionJob, Interaction
 from echoless.vault.store import DeletionRule, Restore, Scan, Store, TableSpec
 from echoless.vault.stores import strings
 
@@ -136,11 +136,35 @@ class CorpusStore(Store):
 
 
 class StatsStore(Store):
+    """Analytics at rest only as counts of groups that k distinct members contributed to; until then each
+    run's contribution is sealed under its interaction's action key and dies with it."""
+
     name = "stats"
     tables = (
         TableSpec(DailyCount, DeletionRule.CONTENT_FREE,
-                  "counts without content or member ids; small counts are suppressed when shown"),
+                  "counts without content or member ids, each from at least k distinct members"),
+        TableSpec(StatsContribution, DeletionRule.INTERACTION_PART, "one run's analytics until its group reaches k members",
+                  {"sealed": "HKDF('stats') of the interaction's action data key"}),
     )
+
+    def record(self, session, vault, member, row, new, keys) -> None:  # type: ignore[no-untyped-def]
+        stats.contribute(session, vault, row, new, keys)
+
+    def purge(self, vault: Vault, jobs: list[DeletionJob]) -> Mapping[str, Mapping[str, int]]:
+        counts = {}
+        with vault.data.write() as session:
+            for job in jobs:
+                if job.key_ids:
+                    doomed = select(Interaction.id).where(Interaction.member_id == job.member_id, Interaction.key_id.in_(job.key_ids))
+                    gone = session.execute(delete(StatsContribution).where(StatsContribution.item_id.in_(doomed))).rowcount
+                elif "action" in job.parts:
+                    ids = list(job.item_ids)
+                    gone = sum(session.execute(delete(StatsContribution).where(StatsContribution.item_id.in_(ids[i : i + 500]))).rowcount
+                               for i in range(0, len(ids), 500))
+                else:
+                    continue
+                counts[job.id] = {"analytics_contributions": gone}
+        return counts
 
 
 class LineageStore(Store):

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from echoless.content import Content
-from echoless.derived import stats, vocabulary
+from echoless.derived import vocabulary
 from echoless.errors import EcholessError, RunFailed
 from echoless.pipeline import events as ev
 from echoless.pipeline.outcome import Outcome
@@ -125,6 +125,8 @@ def run(
                     transcript=transcript.text,
                     response=outcome.response,
                     action=outcome.action,
+                    run=interactions.RunFacts(match.name if match else None, _succeeded(match, outcome),
+                                              time.perf_counter() - started),
                 ),
             )
             item_id = row.id if row is not None else None
@@ -133,16 +135,12 @@ def run(
         publish(ev.RUN_END, id=item_id)
     except EcholessError as exc:
         publish(ev.ERROR, code=exc.code, message=exc.message)
-        _after_run(vault, None, False, time.perf_counter() - started)
         raise
     except Exception as exc:  # a bug in a skill or a store: a typed error, logged once, never its message
         _LOGGER.error("pipeline run failed: %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
         failure = RunFailed("something went wrong while handling the request")
         publish(ev.ERROR, code=failure.code, message=failure.message)
-        _after_run(vault, None, False, time.perf_counter() - started)
         raise failure from exc
-    succeeded = match is not None and (outcome.action or {}).get("success", True) is not False
-    _after_run(vault, match.name if match else None, succeeded, time.perf_counter() - started)
     return RunResult(
         id=item_id,
         transcript=transcript.text,
@@ -155,11 +153,8 @@ def run(
     )
 
 
-def _after_run(vault: Vault, intent: str | None, success: bool, seconds: float) -> None:
-    try:
-        stats.count_run(vault, intent, success, seconds)
-    except Exception as exc:  # analytics must never fail a request; no traceback: it could quote content
-        _LOGGER.error("counting a run failed: %s", type(exc).__name__)
+def _succeeded(match: IntentMatch | None, outcome: Outcome) -> bool:
+    return match is not None and (outcome.action or {}).get("success", True) is not False
 
 
 def _act(vault: Vault, member: Member, match: IntentMatch | None, home: Any, now: datetime) -> Outcome:

@@ -16,6 +16,7 @@ from echoless.sharing import notices
 from echoless.vault import leases
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
+from echoless.derived import stats
 from echoless.derived.models import SearchEpoch
 from echoless.vault.keyring import DataKey, EpochKey, OwnerKey
 from echoless.vault.models import DeletionJob, Household, Interaction, Member
@@ -83,6 +84,7 @@ def sweep(vault: Vault) -> dict[str, int]:
     write left behind (older than the grace period, so never another process's write in flight)."""
     resumed = deletion.resume(vault)
     expired = sweeper.expire_due(vault)
+    stats.fold(vault)  # analytics of groups that reached k members go to rest
     leftovers = reconcile(vault, grace=timedelta(seconds=vault.settings.reconcile_grace_seconds))
     return {"resumed": resumed, **expired, **{f"leftover_{k}": v for k, v in leftovers.items()}}
 

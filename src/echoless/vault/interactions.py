@@ -39,6 +39,15 @@ _INSERT = insert(Interaction.__table__)
 
 
 @dataclass(frozen=True)
+class RunFacts:
+    """Content-free facts of the pipeline run that made an interaction (for analytics)."""
+
+    intent: str | None
+    success: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
 class NewInteraction:
     audio: bytes | None = None
     audio_type: str | None = None
@@ -46,6 +55,7 @@ class NewInteraction:
     response: str | None = None
     action: dict[str, Any] | None = None
     created_at: datetime | None = None
+    run: RunFacts | None = None
 
 
 def plaintext_of(row: Interaction, keys: dict[str, bytes]) -> NewInteraction | None:
