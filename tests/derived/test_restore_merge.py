@@ -98,3 +98,24 @@ def test_a_first_format_backup_restores_content_only_with_a_warning(tmp_path: Pa
         assert root.verify(vault, backups=[old]).clean
     finally:
         vault.close()
+
+
+def test_the_cli_restores_and_says_what_it_skipped(sqlite_home: Home) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    v = sqlite_home.vault
+    me = set_retention(v, sqlite_home.owner, KEEP)
+    lost = say(v, me, "remind me to water the begonias", audio=True)
+    old = backup.make(v).path
+    _lose(sqlite_home, lost)
+    v.close()
+    env = {**os.environ, "ECHOLESS_HOME": str(sqlite_home.settings.home), "ECHOLESS_LOG_LEVEL": "WARNING"}
+    plain = subprocess.run([sys.executable, "-m", "echoless.cli", "restore", str(old)], env=env, capture_output=True, text=True, timeout=120)
+    assert plain.returncode == 0, plain.stderr
+    assert "Brought back 1 interaction(s)" in plain.stdout and "stay as they are now" in plain.stdout
+    again = subprocess.run([sys.executable, "-m", "echoless.cli", "restore", str(old), "--json"], env=env, capture_output=True, text=True, timeout=120)
+    assert json.loads(again.stdout)["skipped"] == {"present": 1}
+    sqlite_home.vault = root.open_vault(sqlite_home.settings)

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from echoless import root
-from echoless.cli.common import console, member, print_json, vault
+from echoless.cli.common import console, latency_text, member, print_json, vault
 from echoless.privacy import backup as backups
 from echoless.derived import corpus, stats, vocabulary
 
@@ -34,10 +34,10 @@ def stats_command(
     def n(value: int | None) -> str:
         return f"<{k}" if value is None else str(value)
 
-    table = Table("day", "requests", "failed", "p50 ms", "p95 ms", "intents")
+    table = Table("day", "requests", "failed", "p50", "p95", "intents")
     for day in body["days"]:
         intents = ", ".join(f"{name} {n(c)}" for name, c in day["intents"].items() if c is not None)
-        table.add_row(day["day"], n(day["requests"]), n(day["failed"]), n(day["latency_p50_ms"]), n(day["latency_p95_ms"]), intents or "-")
+        table.add_row(day["day"], n(day["requests"]), n(day["failed"]), latency_text(day["latency_p50_range_ms"], k), latency_text(day["latency_p95_range_ms"], k), intents or "-")
     console.print(table)
     console.print(f"Counts below {k} are suppressed (shown as <{k}).")
 
@@ -56,13 +56,18 @@ def backup_command(
 
 
 def restore_command(file: Path, as_json: JsonOpt = False) -> None:
-    """Restore a backup, then replay the current deletion journal onto it (stop the server first)."""
+    """Bring back what a backup holds and is missing now (items whose keys exist and that no deletion
+    covered); nothing of current state is taken from it. Refuses while a server runs."""
     with vault() as v:
         done = root.restore(v, file)
     if as_json:
         print_json(done.to_json())
-    else:
-        console.print(f"Restored {sum(done.tables.values())} rows and {done.blobs} blobs; replayed {done.jobs_replayed} deletions")
+        return
+    for warning in done.warnings:
+        console.print(f"[yellow]warning[/yellow]: {warning}", highlight=False)
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(done.skipped.items())) or "none"
+    console.print(f"Brought back {done.items} interaction(s) and {done.blobs} recording(s); skipped: {skipped}. "
+                  "Members, passwords, consent and settings stay as they are now.", highlight=False)
 
 
 def vocabulary_command(user: UserOpt = None, as_json: JsonOpt = False) -> None:
