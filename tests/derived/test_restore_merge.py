@@ -5,6 +5,7 @@ index and learned words are made again, never restored; a restore runs alone (a 
 
 from __future__ import annotations
 
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -19,10 +20,17 @@ from echoless import root
 from echoless.derived import corpus, search, vocabulary
 from echoless.errors import Conflict, NotFound
 from echoless.privacy import backup, deletion
+from echoless.sharing import manifest, skills
 from echoless.vault import accounts, interactions
 from echoless.vault.models import Interaction
 
 KEEP = {"audio": "forever", "text": "forever", "action": "forever"}
+JOKES = json.dumps({
+    "name": "jokes", "publisher": "Jokes Ltd", "version": "1.0", "endpoint": "http://127.0.0.1:9/ask",
+    "deletion_endpoint": "http://127.0.0.1:9/forget", "privacy_policy": "http://127.0.0.1:9/privacy",
+    "fields": ["intent", "slots"], "intents": {"TellJoke": {"sentences": ["tell me a joke about {topic}"]}},
+    "lists": {"topic": {"values": ["cats"]}},
+})
 
 
 def _lose(home: Home, item: str) -> None:
@@ -37,6 +45,8 @@ def test_a_restore_brings_back_lost_items_and_never_rolls_back_state(home: Home)
     me = set_retention(v, home.owner, KEEP)
     accounts.set_password(v, me.id, "the old password")
     corpus.set_consent(v, me, True)
+    skills.install(v, home.owner, manifest.parse(JOKES), allow_private_host=True)
+    skills.enable(v, home.member(me.id), "jokes")
     lost = say(v, home.member(me.id), "remind me to water the begonias", audio=True)
     gone = say(v, home.member(me.id), "call Okonkwo tomorrow", audio=True)
     old = backup.make(v).path
@@ -44,6 +54,7 @@ def test_a_restore_brings_back_lost_items_and_never_rolls_back_state(home: Home)
     accounts.set_password(v, me.id, "the new password")
     set_retention(v, home.member(me.id), {"audio": "7d", "text": "30d", "action": "30d"})
     corpus.set_consent(v, home.member(me.id), False)  # withdrawn: every sample goes
+    skills.disable(v, home.member(me.id), "jokes")
     deletion.delete_items(v, home.member(me.id), [gone])
     later = say(v, home.member(me.id), "add quinoa to my shopping list")
     _lose(home, lost)
@@ -58,6 +69,7 @@ def test_a_restore_brings_back_lost_items_and_never_rolls_back_state(home: Home)
     assert accounts.check_password(v, me.household_id, me.name, "the new password") is not None
     assert accounts.check_password(v, me.household_id, me.name, "the old password") is None
     assert me.settings["retention"]["audio"] == "7d" and not corpus.contributes(me.settings)
+    assert skills.enabled(v, me) == []  # the skill stays disabled
     reviewer = corpus.grant_reviewer(v, me, me.id)
     assert corpus.list_samples(v, reviewer) == []  # the withdrawal holds
     assert [i.id for i in search.search(v, me, "begon").items] == [lost]  # indexed again
