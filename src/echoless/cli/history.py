@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from echoless import root
-from echoless.cli.common import console, member, parse_time, print_json, vault
+from echoless.cli.common import (
+    console, counts_text, member, parse_time, print_json, print_table, unique, vault, when, write_private,
+)
 from echoless.terms import Scope
 from echoless.errors import AudioTooLarge, BadRequest, EcholessError, ErrorCode
 from echoless.privacy import deletion
 from echoless.vault import accounts, interactions
 from echoless.vault.instance import Vault
+from echoless.vault.models import Member
 
 UserOpt = Annotated[str | None, typer.Option("--user", help="The member (default: the owner).")]
 DeviceOpt = Annotated[str | None, typer.Option("--device", help="The device (default: the first one).")]
@@ -91,9 +94,39 @@ def ask(
     if as_json:
         print_json(result.to_json())
         return
-    console.print(f"[bold]heard[/bold]    {result.transcript}", highlight=False)
-    console.print(f"[bold]intent[/bold]   {result.intent or '-'} {json.dumps(result.slots) if result.slots else ''}", highlight=False)
-    console.print(f"[bold]answer[/bold]   {result.response}", highlight=False)
+    _lines([
+        ("id", result.id or "not stored (the member's settings keep none of it)"),
+        ("heard", result.transcript),
+        ("intent", result.intent or "not understood"),
+        ("slots", slots_text(result.slots)),
+        ("action", action_text(result.action)),
+        ("answer", result.response),
+    ])
+
+
+def _lines(pairs: list[tuple[str, Any]]) -> None:
+    for label, value in pairs:
+        console.print(f"[bold]{label:<9}[/bold]{value}", highlight=False)
+
+
+def slots_text(slots: dict[str, Any] | None) -> str:
+    if not slots:
+        return "none"
+    return ", ".join(f"{name}={value if isinstance(value, str) else json.dumps(value)}" for name, value in slots.items())
+
+
+def action_text(action: dict[str, Any] | None) -> str:
+    """"intent: …, slots: …, result: …" (an imported action may carry other keys: shown as key: value)."""
+    if not action:
+        return "none"
+    parts = [f"intent: {action['intent'] or 'none'}"] if "intent" in action else []
+    if "slots" in action:
+        parts.append(f"slots: {slots_text(action['slots'])}")
+    if "result" in action:
+        parts.append(f"result: {action['result']}" + (" (failed)" if action.get("success") is False else ""))
+    shown = {"intent", "slots", "result", "success"}
+    parts += [f"{k}: {v if isinstance(v, str) else json.dumps(v)}" for k, v in action.items() if k not in shown]
+    return ", ".join(parts)
 
 
 def history(
@@ -127,46 +160,69 @@ def history(
     if not page.items:
         console.print("No history.")
         return
-    table = Table("when", "device", "heard", "answered", "did", "id")
-    for item in page.items:
-        table.add_row(
-            item.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-            item.device_name or "-",
-            item.transcript or "-",
-            item.response or "-",
-            (item.action or {}).get("result", "-") if item.action else "-",
-            item.id,
-        )
-    console.print(table)
+    rows = [
+        (when(item.created_at), item.device_name or "-", item.transcript or "-", item.response or "-",
+         str(item.action.get("result", "-")) if item.action else "-", item.id)
+        for item in page.items
+    ]
+    print_table(("when", "device", "heard", "answered", "did", "id"), rows, ids={"id"})
     if page.next_cursor:
         console.print(f"more: --cursor {page.next_cursor}", highlight=False)
 
 
-def show(item_id: str, user: UserOpt = None, as_json: JsonOpt = False) -> None:
+def interaction_id(v: Vault, who: Member, given: str) -> str:
+    """The interaction a full or shortened id names (unique prefix, as git takes)."""
+    return unique(given, interactions.ids_starting_with(v, who, given), "interaction")
+
+
+def show(
+    item_id: Annotated[str, typer.Argument(help="The interaction's id, or a unique start of it.")],
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Show one interaction."""
     with vault() as v:
-        item = interactions.get(v, member(v, user), item_id)
+        who = member(v, user)
+        item = interactions.get(v, who, interaction_id(v, who, item_id))
     if as_json:
         print_json(item.to_json())
         return
-    for label, value in item.to_json().items():
-        console.print(f"[bold]{label:<11}[/bold] {value}", highlight=False)
+    audio = f"{item.audio_type}, {item.audio_size:,} bytes" if item.audio_type else "not kept"
+    _lines([
+        ("id", item.id),
+        ("when", item.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
+        ("device", item.device_name or "-"),
+        ("heard", item.transcript if item.transcript is not None else "not kept"),
+        ("answer", item.response if item.response is not None else "not kept"),
+        ("action", action_text(item.action) if item.action is not None else "not kept"),
+        ("audio", audio),
+        *(("kept" if i == 0 else "", line) for i, line in enumerate(_expiries(item.expires))),
+    ])
+
+
+PART_NAMES = {"audio": "recording", "text": "transcript and answer", "action": "action record"}
+
+
+def _expiries(expires: dict[str, datetime | None]) -> list[str]:
+    lines = [f"{PART_NAMES.get(part, part)} until {when(at) if at else 'deleted'}" for part, at in expires.items()]
+    return lines or ["nothing"]
 
 
 def play(
-    item_id: str,
-    out: Annotated[Path, typer.Option("--out", help="Write the recording here (original format).")],
+    item_id: Annotated[str, typer.Argument(help="The interaction's id, or a unique start of it.")],
+    out: Annotated[Path, typer.Option("--out", help="Write the recording here (original format, mode 0600).")],
     user: UserOpt = None,
 ) -> None:
-    """Write an interaction's recording, decrypted, to a file."""
+    """Write an interaction's recording, decrypted, to a new file readable only by you."""
     with vault() as v:
-        data, content_type = interactions.audio(v, member(v, user), item_id)
-    out.write_bytes(data)
-    console.print(f"Wrote {len(data)} bytes ({content_type}) to {out}")
+        who = member(v, user)
+        data, content_type = interactions.audio(v, who, interaction_id(v, who, item_id))
+    write_private(out, data)
+    console.print(f"Wrote {len(data):,} bytes ({content_type}) to {out}", highlight=False)
 
 
 def delete(
-    ids: Annotated[list[str] | None, typer.Argument(help="Interaction ids.")] = None,
+    ids: Annotated[list[str] | None, typer.Argument(help="Interaction ids (or unique starts of them).")] = None,
     since: Annotated[str | None, typer.Option(help="Delete from this time (ISO 8601).")] = None,
     until: Annotated[str | None, typer.Option(help="Delete before this time (ISO 8601).")] = None,
     everything: Annotated[bool, typer.Option("--all", help="Delete the member's whole history.")] = False,
@@ -180,9 +236,10 @@ def delete(
         raise BadRequest("name ids, or --since/--until, or --all (exactly one of them)", code=ErrorCode.INVALID_SCOPE)
     with vault() as v:
         who = member(v, user)
+        full_ids = [interaction_id(v, who, given) for given in ids or []]
         what = (
             f"ALL history of {who.name}" if everything
-            else f"{len(ids or [])} interaction(s)" if ids
+            else f"{len(full_ids)} interaction(s)" if ids
             else f"history of {who.name} from {since or 'the beginning'} until {until or 'now'}"
         )
         if not yes:
@@ -192,7 +249,7 @@ def delete(
                 raise typer.Exit(code=1)
         scope = Scope.ALL if everything else Scope.ITEMS if ids else Scope.RANGE
         job = root.request_deletion(
-            v, who, scope, ids=ids or [], since=parse_time(since, "--since"), until=parse_time(until, "--until")
+            v, who, scope, ids=full_ids, since=parse_time(since, "--since"), until=parse_time(until, "--until")
         )
         if not as_json:
             console.print(f"Shredded: {what} (keys destroyed at {job.shredded_at:%H:%M:%S}).")
@@ -200,7 +257,7 @@ def delete(
     if as_json:
         print_json(deletion.job_json(job))
     else:
-        console.print(f"Purged from every store: {json.dumps(job.counts)}  deletion {job.id}", highlight=False)
+        console.print(f"Purged from every store: {counts_text(job.counts)}; deletion {job.id}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

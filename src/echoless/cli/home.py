@@ -6,11 +6,10 @@ import json
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
 from rich.table import Table
 
 from echoless import root
-from echoless.cli.common import console, member, print_json, vault
+from echoless.cli.common import console, member, print_json, progress, vault
 from echoless.pipeline import home as home_model
 from echoless.vault import accounts
 from echoless.pipeline import homes
@@ -101,12 +100,12 @@ def demo(
             preferences.update(v, who, retention_changes={"audio": "7d"})
             console.print(f"Changed {who.name}'s settings: recordings are now kept for 7 days "
                           f"(`echoless settings set --audio dont_save --user {who.name}` turns that off).", highlight=False)
-        with Progress(console=console) as progress:
-            task = progress.add_task("Speaking to the assistant", total=len(CLIPS))
+        with progress() as bar:
+            task = bar.add_task("Speaking to the assistant", total=len(CLIPS))
             for index, name in enumerate(CLIPS):
                 speaker = speakers["kitchen speaker" if index % 2 == 0 else "living room speaker"]
                 root.ask(v, accounts.get_member(v, who.id), speaker.id, clip(name))
-                progress.advance(task)
+                bar.advance(task)
         current = accounts.get_member(v, who.id)
         accounts.update_member_settings(v, who.id, {**current.settings, "demo_loaded": True})
     recordings = preferences.of(current).to_json()["retention_labels"]["audio"]

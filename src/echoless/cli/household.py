@@ -6,10 +6,8 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.table import Table
-
 from echoless import root
-from echoless.cli.common import console, print_json, vault
+from echoless.cli.common import console, print_json, print_table, vault, when
 from echoless.errors import BadRequest, ErrorCode
 from echoless.privacy import deletion
 from echoless.vault import accounts
@@ -67,10 +65,8 @@ def tokens_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
     if as_json:
         print_json([t.to_json() for t in found])
         return
-    table = Table("id", "kind", "for", "created", "state")
-    for t in found:
-        table.add_row(t.id, t.kind, t.subject_name, t.created_at.isoformat(timespec="seconds"), "revoked" if t.revoked_at else "active")  # type: ignore[attr-defined]
-    console.print(table)
+    rows = [(t.id, t.kind, t.subject_name, when(t.created_at), "revoked" if t.revoked_at else "active") for t in found]  # type: ignore[attr-defined]
+    print_table(("id", "kind", "for", "created", "state"), rows, ids={"id"})
 
 
 @tokens_app.command("revoke")

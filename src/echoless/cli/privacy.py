@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from echoless import root
-from echoless.cli.common import console, member, print_json, vault
+from echoless.cli.common import console, member, print_json, private_output, progress, vault
 from echoless.privacy import housekeeping, preferences
 from echoless.vault import retention
 
@@ -71,24 +71,19 @@ def sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 
 def export(
-    out: Annotated[Path, typer.Option("--out", help="Write the zip here.")],
+    out: Annotated[Path, typer.Option("--out", help="Write the zip here (a new file, mode 0600).")],
     user: Annotated[str | None, typer.Option("--user")] = None,
 ) -> None:
     """Export everything kept about a member: recordings, history.json, receipts, README."""
-    from rich.progress import Progress
-
     from echoless.privacy.export import count, stream_export
 
-    with vault() as v, Progress(console=console) as progress:
+    with vault() as v, progress() as bar:
         who = member(v, user)
-        task = progress.add_task("Exporting", total=count(v, who) or 1)
-        tmp = out.with_name(f".{out.name}.partial")
-        with tmp.open("wb") as handle:
-            for chunk in stream_export(v, who, progress=lambda done: progress.update(task, completed=done)):
+        task = bar.add_task("Exporting", total=count(v, who) or 1)
+        with private_output(out) as handle:
+            for chunk in stream_export(v, who, progress=lambda done: bar.update(task, completed=done)):
                 handle.write(chunk)
-        tmp.replace(out)
-        progress.update(task, completed=progress.tasks[0].total)
-    console.print(f"Wrote {out}")
+    console.print(f"Wrote {out}", highlight=False)
 
 
 def verify(

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
-
-from echoless.cli.common import console, err_console, member, print_json, settings, vault
+from echoless.cli.common import (
+    console, counts_text, err_console, member, print_json, print_table, settings, unique, vault, when, write_private,
+)
 from echoless.errors import BadRequest, ErrorCode
 from echoless.vault import audit
 from echoless.privacy import receipts as store  # importing it registers the receipt purge hook
@@ -23,37 +23,53 @@ audit_app = typer.Typer(help="The hash-chained, content-free audit log.", no_arg
 
 
 def receipts(user: UserOpt = None, as_json: JsonOpt = False) -> None:
-    """List a member's deletion receipts, newest first."""
+    """List a member's deletion receipts, newest first (the signed documents with --json)."""
     with vault() as v:
         docs = store.list_for(v, member(v, user))
     if as_json:
         print_json(docs)
         return
-    table = Table("receipt", "deletion", "scope", "counts", "purged at")
-    for doc in docs:
-        table.add_row(doc["receipt_id"], doc["deletion_id"], doc["scope"], json.dumps(doc["counts"]), doc["purged_at"])
-    console.print(table)
+    if not docs:
+        console.print("No receipts.")
+        return
+    rows = [
+        (doc["receipt_id"], doc["deletion_id"], doc["scope"], str((doc.get("counts") or {}).get("interactions", 0)),
+         when(doc.get("purged_at")), third_parties_text(doc.get("third_parties")))
+        for doc in docs
+    ]
+    print_table(("id", "deletion", "scope", "items", "when", "third parties"), rows, ids={"id", "deletion"})
+
+
+def third_parties_text(third_parties: list[dict[str, Any]] | None) -> str:
+    """Who was asked to delete, in words: "joke-teller confirmed, weather asked"."""
+    return ", ".join(f"{t.get('recipient')} {t.get('status')}" for t in third_parties or []) or "none"
 
 
 @receipt_app.command("show")
 def receipt_show(
-    receipt_id: Annotated[str, typer.Argument(help="The receipt id.")],
+    receipt_id: Annotated[str, typer.Argument(help="The receipt id, or a unique start of it.")],
     user: UserOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Also write the signed document to this file.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the signed document to this file (mode 0600).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show one receipt (the signed JSON document with --json)."""
     with vault() as v:
-        doc = store.get(v, member(v, user), receipt_id)
+        who = member(v, user)
+        found = unique(receipt_id, (doc["receipt_id"] for doc in store.list_for(v, who)), "receipt")
+        doc = store.get(v, who, found)
     if out is not None:
-        out.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        write_private(out, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode())
     if as_json:
         print_json(doc)
         return
-    for name in ("receipt_id", "deletion_id", "member", "scope", "shredded_at", "purged_at", "issued_at", "audit_head"):
-        console.print(f"{name}: {doc.get(name)}", highlight=False)
-    console.print(f"counts: {json.dumps(doc['counts'])}", highlight=False)
-    console.print(f"keys destroyed: {len(doc['keys_destroyed'])}; third parties: {len(doc['third_parties'])}", highlight=False)
+    for name in ("receipt_id", "deletion_id", "member", "scope"):
+        console.print(f"{name.replace('_', ' ')}: {doc.get(name)}", highlight=False)
+    for name in ("shredded_at", "purged_at", "issued_at"):
+        console.print(f"{name.replace('_at', '')}: {doc.get(name)}", highlight=False)
+    console.print(f"removed: {counts_text(doc.get('counts'))}", highlight=False)
+    console.print(f"keys destroyed: {len(doc['keys_destroyed'])}", highlight=False)
+    console.print(f"third parties: {third_parties_text(doc.get('third_parties'))}", highlight=False)
+    console.print(f"audit head: {doc.get('audit_head')}", highlight=False)
 
 
 def _read_pubkey(value: str) -> str:
@@ -74,23 +90,31 @@ def _read_pubkey(value: str) -> str:
 @receipt_app.command("verify")
 def receipt_verify(
     file: Annotated[Path, typer.Argument(help="A receipt document (JSON).")],
-    pubkey: Annotated[str | None, typer.Option("--pubkey", help="The instance key `ed25519:…`, or a file holding it.")] = None,
+    pubkey: Annotated[str | None, typer.Option("--pubkey", help="The instance key `ed25519:…`, or a file holding it (default: this instance's own key, where one is set up).")] = None,
 ) -> None:
-    """Verify a receipt offline: needs only the file and the instance's public key, never the vault."""
+    """Verify a receipt offline against the instance's public key: the one given with --pubkey, else the
+    key of the instance set up here (its data home). Never trusts the key a receipt names itself."""
     try:
         doc: Any = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BadRequest(f"cannot read a JSON receipt from {file}", code=ErrorCode.INVALID_RECEIPT) from exc
-    result = store.check_document(doc, _read_pubkey(pubkey) if pubkey is not None else None)
+    result = store.check_document(doc, _read_pubkey(pubkey) if pubkey is not None else _this_instance_key())
     if not result.valid:
         err_console.print(f"[red]INVALID[/red]: {result.reason}", highlight=False)
         raise typer.Exit(code=1)
     console.print("valid", highlight=False)
-    if not result.pinned:
-        err_console.print(
-            "warning: checked against the key the receipt names itself; pass --pubkey with the key from "
-            "`echoless pubkey` or GET /v1/pubkey to know who signed it", highlight=False,
+
+
+def _this_instance_key() -> str:
+    """The public key of the instance whose data home is here; without one, --pubkey is required."""
+    path = settings().resolved_signing_key_file
+    if not path.is_file():
+        raise BadRequest(
+            f"no echoless instance here ({path} does not exist) to check the signature against: pass "
+            "--pubkey with the key from `echoless pubkey` or GET /v1/pubkey of the instance that issued it",
+            code=ErrorCode.PUBLIC_KEY_REQUIRED,
         )
+    return public_key_text(load_signing_key(path).public_key())
 
 
 def pubkey() -> None:
@@ -122,14 +146,15 @@ def audit_show(
 ) -> None:
     """List the audit entries: kinds, opaque ids, counts and hashes — never content."""
     with vault() as v:
-        rows = audit.entries(v, limit=limit)
+        found = audit.entries(v, limit=limit)
     if as_json:
-        print_json([e.to_json() for e in rows])
+        print_json([e.to_json() for e in found])
         return
-    table = Table("seq", "at", "kind", "subject", "counts", "hash")
-    for e in rows:
-        table.add_row(str(e.seq), e.at.isoformat(timespec="seconds"), e.kind, e.subject or "", json.dumps(e.counts), e.hash[:16])
-    console.print(table)
+    rows = [
+        (str(e.seq), when(e.at, seconds=True), e.kind, e.subject or "-", counts_text(e.counts) if e.counts else "-", e.hash[:16])
+        for e in found
+    ]
+    print_table(("seq", "at", "kind", "subject", "counts", "hash"), rows, ids={"subject"}, key="seq")
 
 
 def register(app: typer.Typer) -> None:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
-
 from echoless.terms import Role
 from echoless.cli import household
-from echoless.cli.common import console, print_json, settings, vault
+from echoless.cli.common import console, print_json, print_table, settings, vault
 from echoless.cli.household import read_password_stdin
 from echoless.vault import accounts
 from echoless.vault.instance import init_home
@@ -90,10 +88,7 @@ def members_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     if as_json:
         print_json([{"id": m.id, "name": m.name, "role": m.role} for m in found])
         return
-    table = Table("name", "role", "id")
-    for m in found:
-        table.add_row(m.name, m.role, m.id)
-    console.print(table)
+    print_table(("name", "role", "id"), [(m.name, m.role, m.id) for m in found], ids={"id"})
 
 
 @devices_app.command("add")
@@ -115,10 +110,7 @@ def devices_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     if as_json:
         print_json([{"id": d.id, "name": d.name} for d in found])
         return
-    table = Table("name", "id")
-    for d in found:
-        table.add_row(d.name, d.id)
-    console.print(table)
+    print_table(("name", "id"), [(d.name, d.id) for d in found], ids={"id"})
 
 
 def serve(

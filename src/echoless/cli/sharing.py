@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from echoless.cli.common import console, member, print_json, vault
+from echoless.cli.common import console, member, print_json, print_table, vault, when
 from echoless.errors import BadRequest, ErrorCode
 from echoless.sharing import ledger, manifest, notices, skills
 
@@ -86,11 +86,12 @@ def shares(user: UserOpt = None, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(items)
         return
-    table = Table("when", "skill", "fields", "interaction", "version", "outcome", "deletion")
-    for s in items:
-        table.add_row(s["sent_at"], s["recipient"], ", ".join(s["fields"]), s["interaction_id"] or "-", s["manifest_version"],
-                      s["outcome"], s["deletion"]["status"])
-    console.print(table)
+    if not items:
+        console.print("Nothing shared.")
+        return
+    rows = [(when(s["sent_at"]), s["recipient"], ", ".join(s["fields"]), s["interaction_id"] or "-", s["manifest_version"],
+             s["outcome"], s["deletion"]["status"]) for s in items]
+    print_table(("when", "skill", "fields", "interaction", "version", "outcome", "deletion"), rows, ids={"interaction"})
 
 
 def register(app: typer.Typer) -> None:
