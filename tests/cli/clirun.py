@@ -34,7 +34,7 @@ def databases(home: Home) -> dict[str, str]:
 def start(home: Path, *args: str, **extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [*ECHOLESS, *args], env=environment(home, **extra), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.umask(0o022),
+        stderr=subprocess.PIPE, text=True,
     )
 
 

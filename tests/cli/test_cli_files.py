@@ -10,9 +10,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from clirun import receipt_for, record, run_all, start
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from homes import Home
 from samples import tone_wav
 
