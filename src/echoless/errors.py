@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     BAD_REQUEST = "bad-request"
     CONFIG_ERROR = "config-error"
     CONFIRMATION_REQUIRED = "confirmation-required"
+    CHILD_CANNOT_CONTRIBUTE = "child-cannot-contribute"
     CONFLICT = "conflict"
     CSRF_FAILED = "csrf-failed"
     DECRYPTION_FAILED = "decryption-failed"
@@ -106,6 +107,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.BAD_REQUEST: 400,
     ErrorCode.CONFIG_ERROR: 500,
     ErrorCode.CONFIRMATION_REQUIRED: 400,
+    ErrorCode.CHILD_CANNOT_CONTRIBUTE: 403,
     ErrorCode.CONFLICT: 409,
     ErrorCode.CSRF_FAILED: 403,
     ErrorCode.DECRYPTION_FAILED: 500,

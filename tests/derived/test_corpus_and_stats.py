@@ -31,7 +31,7 @@ def test_contributing_is_off_by_default_and_only_reviewers_see_samples(home: Hom
     say(v, sam, "add kombucha to my shopping list", action=SHOP, audio=True)
     corpus.grant_reviewer(v, me, me.id)
     assert corpus.list_samples(v, me) == []  # sam did not opt in
-    corpus.set_consent(v, sam, True)
+    corpus.set_consent(v, sam, True, human_review=True)
     say(v, sam, "add kombucha to my shopping list please", action=SHOP, audio=True)
     with pytest.raises(Forbidden):
         corpus.list_samples(v, sam)  # not a reviewer
@@ -54,7 +54,7 @@ def test_export_never_holds_a_deleted_or_withdrawn_sample(home: Home, tmp_path: 
     v, me = home.vault, home.owner
     sam, _ = home.add_member("sam", retention={"audio": "forever", "text": "forever", "action": "forever"})
     for who in (me, sam):
-        corpus.set_consent(v, who, True)
+        corpus.set_consent(v, who, True, human_review=True)
     kept = say(v, me, "add kombucha to my shopping list", action=SHOP, audio=True)
     gone = say(v, me, "call Siobhan", audio=True)
     say(v, sam, "turn on the Tiffany lamp", audio=True)

@@ -22,7 +22,7 @@ def _findings(home: Home) -> set[tuple[str, str, str]]:
 
 def test_every_artefact_is_registered_and_the_verifier_is_clean(home: Home) -> None:
     v, me = home.vault, home.owner
-    corpus.set_consent(v, me, True)
+    corpus.set_consent(v, me, True, human_review=True)
     corpus.grant_reviewer(v, me, me.id)
     item = say(v, me, "add kombucha to my shopping list", action=SHOP, audio=True)
     sample = corpus.list_samples(v, me)[0]["id"]
@@ -36,7 +36,7 @@ def test_every_artefact_is_registered_and_the_verifier_is_clean(home: Home) -> N
 def test_seeded_defects_of_each_kind_are_reported(home: Home) -> None:
     v, me = home.vault, home.owner
     doomed = say(v, me, "call Siobhan", action={"intent": None})  # before opting in: no sample
-    corpus.set_consent(v, me, True)
+    corpus.set_consent(v, me, True, human_review=True)
     corpus.grant_reviewer(v, me, me.id)
     kept = say(v, me, "add kombucha to my shopping list", action=SHOP)
     sample = corpus.list_samples(v, me)[0]["id"]

@@ -121,6 +121,7 @@ def test_a_first_scheme_home_is_upgraded_and_its_old_backup_loses_what_is_delete
         assert {"Okonkwo", "quinoa", "begonias"} <= {w for w, _ in vocabulary.learned(vault, owner)}  # learned again
         assert [i.id for i in search.search(vault, owner, "begon").items] == [ids["kept2"]]  # indexed again
         assert interactions.get(vault, owner, ids["doomed"]).transcript.startswith("call Okonkwo")
+        corpus.set_consent(vault, owner, True, human_review=True)
         reviewer = corpus.grant_reviewer(vault, owner, owner.id)
         assert len(corpus.list_samples(vault, reviewer)) == 3  # samples sealed again under their parts' keys
         deletion.delete_items(vault, owner, [ids["doomed"]])

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from echoless.terms import Role
 from echoless import root
 from echoless.api.deps import MemberDep, VaultDep
+from echoless.vault import accounts
 from echoless.derived import corpus, stats, vocabulary
 from echoless.errors import ErrorCode, Forbidden
 
@@ -29,10 +30,19 @@ def get_stats(vault: VaultDep, member: MemberDep, days: Annotated[int | None, Qu
     return root.stats_report(vault, days=days)
 
 
-@router.put("/corpus/consent", summary="Opt in to (or withdraw from) improving the assistant")
-def put_consent(vault: VaultDep, member: MemberDep, contribute: Annotated[bool, Body(embed=True)]) -> dict[str, Any]:
-    removed = corpus.set_consent(vault, member, contribute)
-    return {"contribute": contribute, "samples_removed": removed}
+@router.put("/corpus/consent", summary="Opt in to (or withdraw from) improving the assistant; human review is a consent of its own")
+def put_consent(
+    vault: VaultDep, member: MemberDep, contribute: Annotated[bool, Body()],
+    human_review: Annotated[bool | None, Body(description="A person may read my samples (default: unchanged; off when not contributing).")] = None,
+) -> dict[str, Any]:
+    removed = corpus.set_consent(vault, member, contribute, human_review=human_review)
+    current = accounts.get_member(vault, member.id)
+    return {"contribute": contribute, "human_review": corpus.reviewable(current.settings), "samples_removed": removed}
+
+
+@router.get("/corpus/reviews", summary="When a person viewed one of my contributed samples")
+def get_reviews(vault: VaultDep, member: MemberDep) -> dict[str, Any]:
+    return {"reviews": corpus.reviews_of(vault, member)}
 
 
 @router.put("/household/reviewers/{name}", summary="Grant or revoke the reviewer role (owner)")

@@ -81,11 +81,29 @@ def vocabulary_command(user: UserOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @corpus_app.command("opt-in")
-def opt_in(user: UserOpt = None) -> None:
-    """Contribute this member's future interactions to the training corpus."""
+def opt_in(
+    user: UserOpt = None,
+    human_review: Annotated[bool, typer.Option("--human-review", help="Also let a person (a reviewer) read the samples.")] = False,
+) -> None:
+    """Contribute this member's future interactions to the training corpus (children cannot)."""
     with vault() as v:
-        corpus.set_consent(v, member(v, user), True)
-    console.print("Opted in: new interactions will be contributed.")
+        corpus.set_consent(v, member(v, user), True, human_review=human_review)
+    reviewed = "a reviewer may read them" if human_review else "no person reads them (add --human-review to allow it)"
+    console.print(f"Opted in: new interactions will be contributed; {reviewed}.")
+
+
+@corpus_app.command("reviews")
+def reviews(user: UserOpt = None, as_json: JsonOpt = False) -> None:
+    """When a person viewed one of this member's contributed samples."""
+    with vault() as v:
+        seen = corpus.reviews_of(v, member(v, user))
+    if as_json:
+        print_json(seen)
+        return
+    for entry in seen:
+        console.print(f"{entry['viewed_at']}  sample {entry['sample']}", highlight=False)
+    if not seen:
+        console.print("No person has viewed your samples.")
 
 
 @corpus_app.command("withdraw")

@@ -33,6 +33,7 @@ from echoless.vault.models import Interaction, Member
 
 _LOGGER = logging.getLogger(__name__)
 CONSENT = "contribute"  # member.settings flag; absent means no
+HUMAN_REVIEW = "human_review"  # member.settings flag: a person may read my samples; a separate consent, absent means no
 REVIEWER = "reviewer"  # member.settings flag, granted by the owner
 EXTENSIONS = {"audio/wav": "wav", "audio/x-wav": "wav", "audio/flac": "flac", "audio/ogg": "ogg", "audio/mpeg": "mp3",
               "audio/webm": "webm", "audio/mp4": "m4a"}
@@ -47,11 +48,20 @@ def is_reviewer(member: Member) -> bool:
     return (member.settings or {}).get(REVIEWER) is True
 
 
-def set_consent(vault: Vault, member: Member, contribute: bool) -> int:
-    """Opt in or out. Opting out withdraws consent: every sample of the member is removed now.
-    Returns the number of samples removed."""
+def reviewable(settings: dict | None) -> bool:
+    """Whether a person may read a member's samples: they contribute, and agreed to human review too."""
+    return contributes(settings) and (settings or {}).get(HUMAN_REVIEW) is True
+
+
+def set_consent(vault: Vault, member: Member, contribute: bool, *, human_review: bool | None = None) -> int:
+    """Opt in or out (and, apart, agree to or refuse human review). Opting out withdraws consent: every
+    sample of the member is removed now. Children cannot contribute. Returns the samples removed."""
     current = accounts.get_member(vault, member.id)
-    accounts.update_member_settings(vault, member.id, {**current.settings, CONSENT: bool(contribute)})
+    if current.role == Role.CHILD and (contribute or human_review):
+        raise Forbidden("a child profile cannot contribute samples", code=ErrorCode.CHILD_CANNOT_CONTRIBUTE)
+    review = bool(human_review) if human_review is not None else (current.settings or {}).get(HUMAN_REVIEW, False)
+    accounts.update_member_settings(vault, member.id, {**current.settings, CONSENT: bool(contribute),
+                                                       HUMAN_REVIEW: bool(review and contribute)})
     if contribute:
         return 0
     with vault.data.read() as session:
@@ -92,15 +102,15 @@ def _unseal(keys: Mapping[str, bytes], field: str, sample: CorpusSample, blob: b
     return crypto.decrypt(part_key(data_key, "corpus"), blob, aad("sample", sample.member_id, sample.id, field))
 
 
-_CONSENT = select(Member.settings, Member.household_id).where(Member.id == bindparam("member_id"))
+_CONSENT = select(Member.settings, Member.household_id, Member.role).where(Member.id == bindparam("member_id"))
 
 
 def contribute(
     session: Session, vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction, keys: Mapping[str, bytes]
 ) -> str | None:
     """Record hook (inside the row's transaction): a sample of the new interaction when its member opted in."""
-    settings, household_id = session.connection().execute(_CONSENT, {"member_id": member.id}).one()
-    if not contributes(settings):
+    settings, household_id, role = session.connection().execute(_CONSENT, {"member_id": member.id}).one()
+    if not contributes(settings) or role == Role.CHILD:
         return None
     sample_id = new_id()
     sample = CorpusSample(id=sample_id, household_id=household_id, member_id=row.member_id, key_id=row.key_id,
@@ -124,6 +134,14 @@ def contribute(
     return sample_id
 
 
+def reviews_of(vault: Vault, member: Member) -> list[dict[str, Any]]:
+    """Each time a person viewed one of the member's samples (from the audit log): shown to the member."""
+    with vault.data.read() as session:
+        mine = set(session.scalars(select(CorpusSample.id).where(CorpusSample.member_id == member.id)))
+    return [{"sample": e.subject, "viewed_at": e.at.isoformat()} for e in audit.entries(vault)
+            if e.kind == audit.SAMPLE_VIEWED and e.subject in mine]
+
+
 # The reviewer's view ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Sample:
@@ -139,8 +157,9 @@ class Sample:
                 "transcript": self.transcript, "intent": self.intent, "corrected": self.corrected}
 
 
-def _live_samples(session: Any, household_id: str | None = None) -> list[CorpusSample]:
-    """Samples whose source is kept and whose member still contributes (nothing deleted or withdrawn)."""
+def _live_samples(session: Any, household_id: str | None = None, *, for_people: bool = False) -> list[CorpusSample]:
+    """Samples whose source is kept and whose member still contributes (nothing deleted or withdrawn);
+    `for_people`: only those whose member also agreed to human review (what a reviewer may see)."""
     stmt = (
         select(CorpusSample)
         .join(Interaction, Interaction.id == CorpusSample.source_id)
@@ -152,7 +171,8 @@ def _live_samples(session: Any, household_id: str | None = None) -> list[CorpusS
         stmt = stmt.where(CorpusSample.household_id == household_id)
     registered = {a for (a,) in session.execute(select(Lineage.artefact_id).where(Lineage.kind == "sample"))}
     members = {m.id: m for m in session.scalars(select(Member))}
-    return [s for s in session.scalars(stmt) if s.id in registered and contributes(members[s.member_id].settings)]
+    allowed = reviewable if for_people else contributes
+    return [s for s in session.scalars(stmt) if s.id in registered and allowed(members[s.member_id].settings)]
 
 
 def _reviewer(vault: Vault, who: Member) -> Member:
@@ -166,7 +186,7 @@ def list_samples(vault: Vault, reviewer: Member) -> list[dict[str, Any]]:
     """Ids and times only: the list shows no content (a view does, and is audited)."""
     reviewer = _reviewer(vault, reviewer)
     with vault.data.read() as session:
-        samples = _live_samples(session, reviewer.household_id)
+        samples = _live_samples(session, reviewer.household_id, for_people=True)
         annotated = set(session.scalars(select(CorpusAnnotation.sample_id)))
     return [{"id": s.id, "created_at": s.created_at.isoformat(), "has_audio": s.audio is not None, "annotated": s.id in annotated}
             for s in samples]
@@ -198,7 +218,7 @@ def _open(vault: Vault, sample: CorpusSample, notes: list[CorpusAnnotation]) -> 
 
 def _find(vault: Vault, reviewer: Member, sample_id: str) -> tuple[CorpusSample, list[CorpusAnnotation]]:
     with vault.data.read() as session:
-        found = [s for s in _live_samples(session, reviewer.household_id) if s.id == sample_id]
+        found = [s for s in _live_samples(session, reviewer.household_id, for_people=True) if s.id == sample_id]
         notes = list(session.scalars(select(CorpusAnnotation).where(CorpusAnnotation.sample_id == sample_id)))
     if not found:
         raise NotFound("no such sample")
