@@ -13,7 +13,7 @@ from sqlalchemy import select
 from echoless.terms import JobState
 from echoless.privacy import deletion, receipts, sweeper
 from echoless.sharing import notices
-from echoless.vault import leases
+from echoless.vault import audit, leases
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
 from echoless.derived import stats
@@ -85,6 +85,8 @@ def sweep(vault: Vault) -> dict[str, int]:
     resumed = deletion.resume(vault)
     expired = sweeper.expire_due(vault)
     stats.fold(vault)  # analytics of groups that reached k members go to rest
+    with vault.data.write() as session:
+        audit.checkpoint_in(session, vault)  # sign the audit chain's head as it stands
     leftovers = reconcile(vault, grace=timedelta(seconds=vault.settings.reconcile_grace_seconds))
     return {"resumed": resumed, **expired, **{f"leftover_{k}": v for k, v in leftovers.items()}}
 

@@ -127,6 +127,7 @@ def issue_in(session: Any, vault: Vault, job: DeletionJob) -> dict[str, Any]:
     session.add(ReceiptRow(id=receipt_id, deletion_id=job.id, member_id=job.member_id,
                            body=canonical_with_signature(doc), issued_at=entry.at))
     session.flush()
+    audit.checkpoint_in(session, vault)  # the head the receipt names, signed apart
     _LOGGER.info("receipt %s issued for deletion %s", receipt_id, job.id)
     return doc
 

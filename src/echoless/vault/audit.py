@@ -6,6 +6,7 @@ tail shows when a receipt names a head that is no longer in the chain."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -15,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 import echoless.vault.records  # noqa: F401  (declares the tables on Base.metadata)
 from echoless.errors import BadRequest, ErrorCode
-from echoless.vault.records import AuditRow, ReceiptRow
+from echoless.vault.records import AuditCheckpoint, AuditRow, ReceiptRow
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
 
@@ -201,6 +203,38 @@ def check(rows: Iterable[AuditEntry], known_heads: Iterable[tuple[str, str]] = (
     return ChainReport(length=count, head=prev_hash, problems=problems)
 
 
+def checkpoint_message(seq: int, head: str) -> bytes:
+    return f"echoless-audit-checkpoint/1\n{seq}\n{head}".encode()
+
+
+def checkpoint_in(session: Session, vault: Vault) -> None:
+    """Sign the chain's current head with the instance key (inside the caller's write transaction)."""
+    lock(session)
+    last = session.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).first()
+    if last is None or session.get(AuditCheckpoint, last.seq) is not None:
+        return
+    signature = base64.b64encode(vault.signing_key.sign(checkpoint_message(last.seq, last.hash))).decode()
+    session.add(AuditCheckpoint(seq=last.seq, hash=last.hash, at=utcnow(), signature=signature))
+
+
+def checkpoint_problems(vault: Vault, rows: list[AuditEntry]) -> list[Problem]:
+    """Every checkpoint must carry the instance's signature and name an entry of the chain as it is."""
+    public = vault.signing_key.public_key()
+    by_seq = {entry.seq: entry.hash for entry in rows}
+    problems = []
+    with vault.data.read() as session:
+        checkpoints = list(session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)))
+    for point in checkpoints:
+        try:
+            public.verify(base64.b64decode(point.signature), checkpoint_message(point.seq, point.hash))
+        except (InvalidSignature, ValueError):
+            problems.append(Problem(point.seq, "a checkpoint's signature is not the instance's"))
+            continue
+        if by_seq.get(point.seq) != point.hash:
+            problems.append(Problem(point.seq, "the chain no longer has the head this checkpoint signed (rewritten or cut)"))
+    return problems
+
+
 def receipt_heads(vault: Vault) -> list[tuple[str, str]]:
     with vault.data.read() as session:
         bodies = list(session.execute(select(ReceiptRow.id, ReceiptRow.body)))
@@ -215,7 +249,9 @@ def receipt_heads(vault: Vault) -> list[tuple[str, str]]:
 
 def verify_chain(vault: Vault, known_heads: Iterable[tuple[str, str]] = ()) -> ChainReport:
     """Check the whole chain, and that every stored receipt's audit head is still in it."""
-    report = check(entries(vault), [*receipt_heads(vault), *known_heads])
+    rows = entries(vault)
+    report = check(rows, [*receipt_heads(vault), *known_heads])
+    report.problems.extend(checkpoint_problems(vault, rows))
     if not report.ok:
         _LOGGER.warning("audit chain broken at seq %s", ", ".join(str(p.seq) for p in report.problems))
     return report

@@ -53,3 +53,14 @@ def as_dict(row: AuditRow) -> dict[str, Any]:
         "prev_hash": row.prev_hash,
         "hash": row.hash,
     }
+
+
+class AuditCheckpoint(Base):
+    """The chain's head at one moment, signed with the instance's Ed25519 key (base64): a chain that is
+    rewritten or cut below a checkpoint no longer matches it."""
+
+    __tablename__ = "audit_checkpoints"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    signature: Mapped[str] = mapped_column(String(100))

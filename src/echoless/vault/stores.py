@@ -16,7 +16,7 @@ from echoless.vault.keyring import DataKey, EpochKey, KeyringCheck, OwnerKey, Ps
 from echoless.vault.models import (
     DeletionJob, Device, Household, InstanceState, Interaction, Lease, Member, SignInThrottle, Token, WebSession,
 )
-from echoless.vault.records import AuditRow
+from echoless.vault.records import AuditCheckpoint, AuditRow
 from echoless.vault.store import BlobSpec, Database, DeletionRule, Restore, Scan, Store, TableSpec
 
 BATCH = 1000
@@ -280,4 +280,5 @@ class AuditStore(Store):
     name = "audit"
     tables = (
         TableSpec(AuditRow, DeletionRule.CONTENT_FREE, "kinds, opaque ids, integer counts and hashes only"),
+        TableSpec(AuditCheckpoint, DeletionRule.CONTENT_FREE, "a signed head of the chain: a sequence number, a hash, a signature"),
     )
