@@ -19,28 +19,27 @@ FIGURES = {
     "4": "shredding",
     "5": "purge",
     "6": "history, search and retention at scale",
-    "7": "figures 3–6 on PostgreSQL",
+    "7": "figures 3–6 and 9 on PostgreSQL",
     "8": "personalisation: WER with and without learned words",
+    "9": "search epochs at 100k items of one member: delete with rebuild, search, key rotation",
 }
 
 
-PG_FIGURES = ("3", "4", "5", "6")  # figure 7 is these on PostgreSQL
+PG_FIGURES = ("3", "4", "5", "6", "9")  # figure 7 is these on PostgreSQL
 
 
 def _steps() -> dict[str, Callable[[Ctx], list[Figure]]]:
-    from bench import endtoend, recognition, scale, vault
-
-    from bench import personalisation
+    from bench import endtoend, epochs, personalisation, recognition, scale, vault
 
     return {"1": recognition.run, "2": endtoend.run, "3": vault.ingest, "4": vault.shred, "5": vault.purge, "6": scale.scale,
-            "8": personalisation.run}
+            "8": personalisation.run, "9": epochs.run}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller runs and data (under 3 minutes)")
+    parser.add_argument("--quick", action="store_true", help="smaller runs and data (about 4 minutes)")
     parser.add_argument("--only", default="", help="comma-separated figure numbers: " + "; ".join(f"{k} {v}" for k, v in FIGURES.items())
-                        + "; 7.3–7.6 one of them on PostgreSQL")
+                        + "; 7.3–7.6, 7.9 one of them on PostgreSQL")
     parser.add_argument("--out", default=str(REPO / "BENCHMARKS.md"), help="Markdown file to append to")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -52,7 +51,8 @@ def main() -> None:
     ctx = Ctx(quick=args.quick)
     section = Section("quick" if args.quick else "full", time.monotonic(), machine(pg))
     if args.quick:
-        section.notes.append("--quick: fewer runs, scaled-down data (figure 6 at 50k over 50 members, delete-everything up to 50k); "
+        section.notes.append("--quick: fewer runs, scaled-down data (figure 6 at 50k over 50 members, delete-everything up to 50k, "
+                             "figure 9 at 5k items of one member); "
                              "PostgreSQL (figure 7) only in the full run or with --only 7")
     if args.only:
         section.notes.append(f"only figures {', '.join(wanted)}")
@@ -68,7 +68,7 @@ def main() -> None:
         began = time.monotonic()
         try:
             figures = steps[number](run_ctx)
-        except Exception as exc:  # one broken figure must not lose the others
+        except Exception as exc:  # noqa: BLE001 - one broken figure must not lose the others
             traceback.print_exc()
             figures = [missing(run_ctx.key(number), f"{FIGURES[number]} ({backend})", f"ERROR {type(exc).__name__}: {exc}")]
         section.figures.extend(figures)

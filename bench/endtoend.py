@@ -79,11 +79,11 @@ def _prepare_home(env: dict[str, str]) -> dict:
     made = subprocess.run([PYTHON, "-m", "echoless.cli", "init", "--json"], env=env, capture_output=True, text=True, check=True)
     tokens = json.loads(made.stdout)
     # Give the household a kitchen light so that the command acts on something (no `demo` command yet).
+    from echoless.pipeline import homes
     from echoless.pipeline.home import demo_home
+    from echoless.root import open_vault
     from echoless.settings import Settings
     from echoless.vault import accounts
-    from echoless.pipeline import homes
-    from echoless.root import open_vault
 
     vault = open_vault(Settings(home=Path(env["ECHOLESS_HOME"])))
     try:

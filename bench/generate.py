@@ -6,6 +6,13 @@ the encrypted audio blob through the blob store, the same `Interaction` and `Dat
 rows go in one transaction (executemany) instead of three transactions per item. The rows are readable
 by `interactions.history()` and deletable by the deletion journal (checked by `verify`).
 
+The search index is written as `derived.search.index` writes it: the member's items (in time order) are
+cut into epochs of `search.EPOCH_ITEMS`, each a `SearchEpoch` row with its own key from
+`Keyring.create_epoch_key`, and each item's tokens are `search.tokens(epoch key, prefixes of transcript
+and response)` with the epoch's id, plus one lineage row. Since transcript and response are real
+ciphertext under the item's text key, a deletion can rebuild an epoch from them. Learned words
+(vocabulary) are not generated.
+
     python -m bench.generate --members 50 --per-member 1000     # prints the rate
 """
 
@@ -15,15 +22,14 @@ import argparse
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, text
 
 from echoless.derived import search
-from echoless.derived.models import Lineage, SearchToken
-
+from echoless.derived.models import Lineage, SearchEpoch, SearchToken
 from echoless.vault import crypto, interactions
 from echoless.vault.accounts import new_id
 from echoless.vault.db import utcnow
@@ -54,6 +60,64 @@ class Generated:
         return self.count / self.seconds if self.seconds else float("inf")
 
 
+class _Epochs:
+    """The search index of one `fill` call, as `search.index` makes it: consecutive items share an epoch
+    of EPOCH_ITEMS items, each epoch has its own key (made by the keyring, like the product's)."""
+
+    def __init__(self, vault: Vault, member: Member, count: int) -> None:
+        self.vault, self.member, self.count = vault, member, count
+        self.epoch_id = ""
+        self.key = b""
+        self.left = 0
+        self.made = 0
+        self.prefix_tokens: dict[str, bytes] = {}
+        self.text_tokens: dict[str, list[bytes]] = {}
+
+    def next(self, done: int, stamp: datetime) -> dict | None:
+        """Move to the item number `done`; returns a new epoch's row when it opens one."""
+        if self.left:
+            self.left -= 1
+            return None
+        self.epoch_id = new_id()
+        epoch_key_id, self.key = self.vault.keyring.create_epoch_key(self.member.id, self.member.key_id, self.epoch_id)
+        self.prefix_tokens, self.text_tokens = {}, {}
+        items = min(search.EPOCH_ITEMS, self.count - done)
+        self.left = items - 1
+        self.made += 1
+        return {"id": self.epoch_id, "member_id": self.member.id, "key_id": self.member.key_id, "epoch_key_id": epoch_key_id,
+                "items": items, "retired": [], "created_at": stamp}
+
+    def tokens(self, text: str) -> list[bytes]:
+        found = self.text_tokens.get(text)
+        if found is None:
+            cache, values = self.prefix_tokens, set()
+            for prefix in search.prefixes(text):
+                token = cache.get(prefix)
+                if token is None:
+                    token = cache[prefix] = search.tokens(self.key, [prefix])[0]
+                values.add(token)
+            found = sorted(values)
+            if len(self.text_tokens) < 64:  # the default texts repeat; generated ones mostly do not
+                self.text_tokens[text] = found
+        return found
+
+
+def _token_writer(vault: Vault) -> tuple[Callable[[datetime], object], str]:
+    """The token rows are most of what a fill writes (~24–40 per item): they go through the driver's
+    executemany with the timestamp bound once per item (the column type's own bind processing), instead
+    of SQLAlchemy processing every parameter of every row. Same table, same values."""
+    dialect = vault.data.engine.dialect
+    bind = SearchToken.__table__.c.created_at.type._cached_bind_processor(dialect)  # type: ignore[attr-defined]
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {SearchToken.__tablename__} (member_id, token, created_at, item_id, epoch_id) VALUES ({', '.join([mark] * 5)})"
+    return (bind or (lambda value: value)), sql
+
+
+def default_texts(i: int) -> tuple[str, str]:
+    k = i % len(TRANSCRIPTS)
+    return TRANSCRIPTS[k], RESPONSES[k]
+
+
 def fill(
     vault: Vault,
     member: Member,
@@ -67,27 +131,33 @@ def fill(
     keep_ids: bool = False,
     durable_blobs: bool = True,
     index: bool = True,
+    texts: Callable[[int], tuple[str, str]] = default_texts,
 ) -> Generated:
-    """Write `count` interactions for `member`, created evenly over `span` before `now` (newest first)."""
+    """Write `count` interactions for `member`, created evenly over `span` before `now` (newest first).
+    `texts(i)` gives item i's transcript and response; `index=False` leaves the search index out (a
+    history as the first scheme's upgrade finds it: migration 0007 dropped its tokens)."""
     now = now or utcnow()
     audio = bytes(range(256)) * (audio_bytes // 256) + bytes(audio_bytes % 256) if audio_bytes else None
     parts = ["audio", "text", "action"] if audio else ["text", "action"]
     started = time.perf_counter()
     ids: list[str] = []
-    # The search index as `derived.search.index` writes it: keyed prefix tokens plus one lineage row.
-    search_key = search.search_key(vault, member.id, member.key_id) if index else b""
-    token_sets = [sorted(set(search.tokens(search_key, search.prefixes(f"{t} {r}")))) for t, r in zip(TRANSCRIPTS, RESPONSES)] if index else []
+    epochs = _Epochs(vault, member, count)
+    bind_time, token_sql = _token_writer(vault)
+    # Oldest first, as they would have been recorded: an epoch holds consecutive items.
+    order = range(count - 1, -1, -1)
     for start in range(0, count, batch):
         rows: list[dict] = []
         keys: list[dict] = []
-        search_rows: list[dict] = []
+        epoch_rows: list[dict] = []
+        search_rows: list[tuple] = []
         lineage_rows: list[dict] = []
         stamp = utcnow()
-        for i in range(start, min(count, start + batch)):
+        for n in range(start, min(count, start + batch)):
+            i = order[n]
             item_id = new_id()
             part_keys = vault.keyring.new_part_keys(member.id, member.key_id, item_id, parts)
             text_key = part_keys.keys["text"]
-            k = i % len(TRANSCRIPTS)
+            transcript, response = texts(i)
             action = {"intent": "HassTurnOff", "slots": {"name": "kitchen light"}, "success": True, "result": "off"}
             row = {
                 "id": item_id,
@@ -97,8 +167,8 @@ def fill(
                 "created_at": now - span * ((i + 0.5) / count),
                 "audio_type": None,
                 "audio_size": None,
-                "transcript": crypto.encrypt(text_key, TRANSCRIPTS[k].encode(), crypto.content_aad(member.id, item_id, "transcript")),
-                "response": crypto.encrypt(text_key, RESPONSES[k].encode(), crypto.content_aad(member.id, item_id, "response")),
+                "transcript": crypto.encrypt(text_key, transcript.encode(), crypto.content_aad(member.id, item_id, "transcript")),
+                "response": crypto.encrypt(text_key, response.encode(), crypto.content_aad(member.id, item_id, "response")),
                 "action": crypto.encrypt(part_keys.keys["action"], json.dumps(action).encode(), crypto.content_aad(member.id, item_id, "action")),
                 "deleted_at": None,
             }
@@ -114,10 +184,11 @@ def fill(
                 row["audio_size"] = len(audio)
             rows.append(row)
             if index:
-                search_rows.extend(
-                    {"member_id": member.id, "token": token, "created_at": row["created_at"], "item_id": item_id, "key_id": member.key_id}
-                    for token in token_sets[k]
-                )
+                opened = epochs.next(n, stamp)
+                if opened is not None:
+                    epoch_rows.append(opened)
+                at, epoch_id = bind_time(row["created_at"]), epochs.epoch_id
+                search_rows.extend((member.id, token, at, item_id, epoch_id) for token in epochs.tokens(f"{transcript} {response}"))
                 lineage_rows.append(
                     {"kind": "search", "artefact_id": item_id, "source_id": item_id, "member_id": member.id,
                      "key_id": member.key_id, "parts": "text", "created_at": stamp}
@@ -130,13 +201,16 @@ def fill(
                 ids.append(item_id)
         if audio is not None and not durable_blobs:
             os.sync()
-        # Same order as record(): blobs, then keys, then the rows that point at them.
+        # Same order as record(): blobs, then keys (data keys; epoch keys were made above), then the rows.
         with vault.keyring.db.write() as session:
             session.execute(insert(DataKey), keys)
         with vault.data.write() as session:
             session.execute(insert(Interaction), rows)
             if index:
-                session.execute(insert(SearchToken), search_rows)
+                if epoch_rows:
+                    session.execute(insert(SearchEpoch), epoch_rows)
+                if search_rows:
+                    session.connection().exec_driver_sql(token_sql, search_rows)
                 session.execute(insert(Lineage), lineage_rows)
     return Generated(count, time.perf_counter() - started, ids)
 

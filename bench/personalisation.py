@@ -45,14 +45,14 @@ def measure(quick: bool = False, log=print) -> dict:  # type: ignore[no-untyped-
     from speech_synth import synthesise_wav
 
     from echoless.derived import vocabulary
+    from echoless.pipeline import homes
     from echoless.pipeline import run as pipeline
     from echoless.pipeline.prompt import recognition_prompt
     from echoless.privacy import deletion
+    from echoless.root import open_vault
     from echoless.settings import Settings
     from echoless.vault import accounts, interactions
-    from echoless.pipeline import homes
     from echoless.vault.instance import init_home
-    from echoless.root import open_vault
 
     settings = Settings(home=scratch("personal-"), asr_threads=2, asr_beam_size=1)
     init_home(settings)
@@ -93,7 +93,7 @@ def measure(quick: bool = False, log=print) -> dict:  # type: ignore[no-untyped-
 def run(ctx: Ctx) -> list[Figure]:
     try:
         result = measure(ctx.quick, ctx.log)
-    except Exception as exc:  # speech synthesis unavailable, most likely
+    except Exception as exc:  # noqa: BLE001 - speech synthesis unavailable, most likely
         return [missing("8a", "personalised WER", f"could not run: {type(exc).__name__}: {exc}")]
     note = (f"{result['n']} synthesised requests (piper joe / espeak-ng) with unusual names; tiny.en int8, beam 1; "
             f"{len(result['learned'])} words learned from {len(TEACHING)} past requests through the record hook; "

@@ -18,7 +18,7 @@ from echoless.pipeline.recognise import get_recogniser, resolve_model
 from echoless.settings import Settings
 
 SPEECH = Path(os.environ.get("ECHOLESS_SPEECH_DIR", REPO / "tests" / "fixtures" / "speech"))
-OPTIONS = dict(language="en", beam_size=1, vad_filter=False, condition_on_previous_text=False, without_timestamps=True)
+OPTIONS = {"language": "en", "beam_size": 1, "vad_filter": False, "condition_on_previous_text": False, "without_timestamps": True}
 
 
 def corpus() -> list[tuple[Path, str]]:

@@ -15,7 +15,7 @@ class Ctx:
     notes: list[str] = field(default_factory=list)
 
     def key(self, number: str) -> str:
-        """Figures 3–6 on PostgreSQL are reported as 7.3–7.6."""
+        """Figures 3–6 and 9 on PostgreSQL are reported as 7.3–7.6 and 7.9."""
         return number if self.backend == "sqlite" else f"7.{number}"
 
     def log(self, message: str) -> None:

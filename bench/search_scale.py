@@ -1,90 +1,133 @@
-"""Keyed-token search at scale (a driver for figure 6c): bulk-loads interaction rows and their search
-tokens directly (rows carry placeholder ciphertext; the tokens are real HMACs of a generated vocabulary),
-then times `search`'s query — the index range scan, the probes for further words and the join with the
-visible interactions — for a page of 50. Decrypting the page is the history page's cost (figure 6b)."""
+"""Keyed-token search at scale (figure 9, and a driver of its own): histories whose texts are drawn from a
+generated Zipf vocabulary (a few words are in most items, most words in a few), written by
+`bench/generate.py` exactly as the product writes them — real ciphertext under each item's text key,
+search tokens in epochs of `search.EPOCH_ITEMS` under their own keys — and a mix of queries timed
+through the product's `search.search` (a page of 50, results decrypted).
+
+    python -m bench.search_scale --items 100000 --queries 200     # prints p50/p95 per query kind
+"""
 
 from __future__ import annotations
 
-import os
+import argparse
 import random
-import secrets
-import statistics
 import time
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, insert, select
-from sqlalchemy.orm import aliased
+from bench import generate
+from bench.report import quantile
 
-
-def load(vault, members: int, per_member: int, words_per_item: int = 8, vocabulary: int = 5000, log=print):  # type: ignore[no-untyped-def]
-    from echoless.derived import search
-    from echoless.derived.models import SearchToken
-    from echoless.vault import accounts
-    from echoless.vault.models import Interaction
-
-    rng = random.Random(7)
-    words = [f"{''.join(rng.choice('abcdefghijklmnopqrstuvwxyz') for _ in range(rng.randint(4, 9)))}" for _ in range(vocabulary)]
-    weights = [1 / (i + 1) for i in range(vocabulary)]  # Zipf: a few words are everywhere, most are rare
-    household = accounts.create_household(vault)
-    people = []
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    began = time.perf_counter()
-    for m in range(members):
-        member, _ = accounts.add_member(vault, household.id, f"m{m}")
-        key = search.search_key(vault, member.id, member.key_id)
-        cache: dict[str, list[bytes]] = {}
-        for offset in range(0, per_member, 5000):
-            rows, toks = [], []
-            for n in range(offset, min(per_member, offset + 5000)):
-                item = secrets.token_hex(16)
-                at = start + timedelta(seconds=n * 37 + m)
-                rows.append({"id": item, "member_id": member.id, "key_id": member.key_id, "created_at": at, "transcript": os.urandom(40)})
-                chosen = set(rng.choices(words, weights, k=words_per_item))
-                found = set()
-                for w in chosen:
-                    if w not in cache:
-                        cache[w] = search.tokens(key, sorted(search.prefixes(w)))
-                    found.update(cache[w])
-                toks.extend({"member_id": member.id, "token": t, "created_at": at, "item_id": item, "key_id": member.key_id} for t in found)
-            with vault.data.write() as session:
-                session.execute(insert(Interaction), rows)
-                session.execute(insert(SearchToken), toks)
-        people.append(member)
-        log(f"member {m + 1}/{members} loaded ({time.perf_counter() - began:.0f}s)")
-    return people, words
+KINDS = ("common word", "rare word", "3-letter prefix", "two words")
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def time_queries(vault, people, words, queries: int = 200):  # type: ignore[no-untyped-def]
-    from echoless.derived import search
-    from echoless.derived.models import SearchToken
-    from echoless.vault.models import Interaction
+def vocabulary(size: int = 5000, seed: int = 7) -> list[str]:
+    """`size` distinct made-up words of 4–9 letters, most frequent first."""
+    rng = random.Random(seed)
+    found: dict[str, None] = {}
+    while len(found) < size:
+        found.setdefault("".join(rng.choice(LETTERS) for _ in range(rng.randint(4, 9))))
+    return list(found)
 
-    rng = random.Random(11)
-    timings = []
-    for n in range(queries):
-        member = rng.choice(people)
-        kind = n % 4
-        if kind == 0:
-            query = words[rng.randint(0, 20)]  # a very common word
-        elif kind == 1:
-            query = words[rng.randint(100, 4999)]  # a rare word
-        elif kind == 2:
-            query = words[rng.randint(0, 50)][:3]  # a 3-letter prefix
+
+def texts(words: Sequence[str], words_per_item: int = 8, seed: int = 11) -> Callable[[int], tuple[str, str]]:
+    """Item i's (transcript, response): `words_per_item` Zipf draws, the last two as the response."""
+    rng = random.Random(seed)
+    cumulative, total = [], 0.0
+    for rank in range(len(words)):
+        total += 1 / (rank + 1)
+        cumulative.append(total)
+
+    def text(_i: int) -> tuple[str, str]:
+        drawn = rng.choices(words, cum_weights=cumulative, k=words_per_item)
+        return " ".join(drawn[:-2]), " ".join(drawn[-2:])
+
+    return text
+
+
+def load(vault, member, items: int, words: Sequence[str], **kwargs) -> generate.Generated:  # type: ignore[no-untyped-def]
+    """`items` interactions for one member, texts from `words`, indexed in epochs."""
+    return generate.fill(vault, member, items, texts=texts(words), **kwargs)
+
+
+def queries(words: Sequence[str], count: int, seed: int = 13) -> list[tuple[str, str]]:
+    """(kind, query) in turn: a very common word, a rare word, a 3-letter prefix of a common word, two words."""
+    rng = random.Random(seed)
+    rare_from = min(100, len(words) // 2)
+    made = []
+    for n in range(count):
+        kind = KINDS[n % len(KINDS)]
+        if kind == "common word":
+            query = words[rng.randint(0, 20)]
+        elif kind == "rare word":
+            query = words[rng.randint(rare_from, len(words) - 1)]
+        elif kind == "3-letter prefix":
+            query = words[rng.randint(0, 50)][:3]
         else:
-            query = f"{words[rng.randint(0, 30)]} {words[rng.randint(30, 300)]}"  # two words
+            query = f"{words[rng.randint(0, 30)]} {words[rng.randint(30, 300)]}"
+        made.append((kind, query))
+    return made
+
+
+@dataclass
+class Timed:
+    ms: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
+    hits: dict[str, list[int]] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return "; ".join(
+            f"{kind}: p50 {quantile(v, 0.5):.1f} / p95 {quantile(v, 0.95):.1f} ms, "
+            f"{sum(1 for h in self.hits[kind] if h) }/{len(v)} found"
+            for kind, v in self.by_kind.items()
+        )
+
+
+def time_queries(  # type: ignore[no-untyped-def]
+    vault, member, asked: Sequence[tuple[str, str]], *, between: Callable[[], None] | None = None, budget_s: float | None = None,
+) -> Timed:
+    """Each query through `search.search` (page of 50, decrypted); `between` runs untimed after each.
+    With `budget_s`, stops once that much time went by (the kinds take turns, so each keeps its share)."""
+    from echoless.derived import search
+
+    timed = Timed()
+    began = time.perf_counter()
+    for kind, query in asked:
+        if budget_s is not None and time.perf_counter() - began > budget_s:
+            break
         started = time.perf_counter()
-        first, *rest = search.query_tokens(search.search_key(vault, member.id, member.key_id), query)
-        hit = aliased(SearchToken)
-        stmt = select(Interaction.id).join(hit, hit.item_id == Interaction.id).where(
-            hit.member_id == member.id, hit.token == first, Interaction.member_id == member.id,
-            Interaction.key_id == member.key_id, Interaction.deleted_at.is_(None))
-        for token in rest:
-            other = aliased(SearchToken)
-            stmt = stmt.where(exists().where(and_(other.member_id == member.id, other.token == token,
-                                                  other.created_at == hit.created_at, other.item_id == hit.item_id)))
-        stmt = stmt.order_by(hit.created_at.desc(), hit.item_id.desc()).limit(51)
-        with vault.data.read() as session:
-            list(session.scalars(stmt))
-        timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    return {"p50_ms": statistics.median(timings), "p95_ms": timings[int(0.95 * len(timings)) - 1], "max_ms": timings[-1], "n": len(timings)}
+        page = search.search(vault, member, query, limit=50)
+        ms = (time.perf_counter() - started) * 1000
+        timed.ms.append(ms)
+        timed.by_kind.setdefault(kind, []).append(ms)
+        timed.hits.setdefault(kind, []).append(len(page.items))
+        if between is not None:
+            between()
+    return timed
+
+
+def main() -> None:
+    from bench.homes import make_home
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=20000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    args = parser.parse_args()
+    home = make_home(args.backend, "search")
+    try:
+        member = home.add_members(1)[0]
+        words = vocabulary()
+        done = load(home.vault, member, args.items, words, device_id=home.device.id)
+        generate.settle(home.vault)
+        print(f"{done.count:,} interactions in {done.seconds:.1f}s ({done.rate:,.0f}/s)")
+        timed = time_queries(home.vault, member, queries(words, args.queries))
+        print(f"all: p50 {quantile(timed.ms, 0.5):.1f} ms, p95 {quantile(timed.ms, 0.95):.1f} ms, n={len(timed.ms)}")
+        print(timed.summary())
+    finally:
+        home.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -15,10 +15,10 @@ from bench.homes import BenchHome, make_home
 from bench.report import Figure, from_samples
 from bench.run import Ctx
 from echoless.privacy import deletion
-from echoless.vault.store import Registry
 from echoless.vault import interactions
 from echoless.vault.keyring import DataKey, OwnerKey
 from echoless.vault.models import Interaction, Member
+from echoless.vault.store import Registry
 
 AUDIO = os.urandom(32 * 1024)
 TRANSCRIPT = "turn off the kitchen light and set a timer"
@@ -114,8 +114,8 @@ def ingest(ctx: Ctx) -> list[Figure]:
         ctx.log(f"ingest {ctx.backend}: recording {statistics.median(full_rates):.0f}/s, vault alone "
                 f"{statistics.median(alone_rates):.0f}/s, plain {statistics.median(plain_rates):.0f}/s")
         k = ctx.key("3")
-        common = dict(baseline=plain_rates, baseline_name="plain rows + files, same durability",
-                      target="≥ 0.5× baseline", ratio_limit=0.5, higher_is_better=True)
+        common = {"baseline": plain_rates, "baseline_name": "plain rows + files, same durability",
+                  "target": "≥ 0.5× baseline", "ratio_limit": 0.5, "higher_is_better": True}
         return [
             from_samples(
                 f"{k}a", f"vault ingest, 32 KB audio + texts, with the search index and vocabulary ({ctx.backend})", "items/s",
@@ -173,7 +173,7 @@ def shred(ctx: Ctx) -> list[Figure]:
             _plain_delete_one(home, ids[singles + i])
             base.append((time.perf_counter() - started) * 1000)
         k = ctx.key("4")
-        common = dict(baseline_name="plain DELETE of row + keys", )
+        common = {"baseline_name": "plain DELETE of row + keys"}
         figures.append(from_samples(k + "a", f"shred one item p50 ({ctx.backend})", "ms", times, baseline=base, **common))
         figures.append(
             from_samples(
