@@ -22,6 +22,7 @@ class ErrorCode(StrEnum):
     CONFIG_ERROR = "config-error"
     CONFIRMATION_REQUIRED = "confirmation-required"
     CHILD_CANNOT_CONTRIBUTE = "child-cannot-contribute"
+    CHILD_NO_SIGN_IN = "child-no-sign-in"
     CONFLICT = "conflict"
     CSRF_FAILED = "csrf-failed"
     DECRYPTION_FAILED = "decryption-failed"
@@ -42,10 +43,12 @@ class ErrorCode(StrEnum):
     INVALID_CURSOR = "invalid-cursor"
     INVALID_DATE = "invalid-date"
     INVALID_INTENT = "invalid-intent"
+    INVALID_INVITATION = "invalid-invitation"
     INVALID_JSON = "invalid-json"
     INVALID_LIMIT = "invalid-limit"
     INVALID_MANIFEST = "invalid-manifest"
     INVALID_MESSAGE = "invalid-message"
+    INVALID_PARENT = "invalid-parent"
     INVALID_NAME = "invalid-name"
     INVALID_PUBLIC_KEY = "invalid-public-key"
     INVALID_RANGE = "invalid-range"
@@ -64,6 +67,7 @@ class ErrorCode(StrEnum):
     LAST_OWNER = "last-owner"
     LEASE_HELD = "lease-held"
     MEMBER_EXISTS = "member-exists"
+    MEMBER_HAS_PASSWORD = "member-has-password"
     MEMBER_MISMATCH = "member-mismatch"
     MEMBER_REQUIRED = "member-required"
     METHOD_NOT_ALLOWED = "method-not-allowed"
@@ -75,6 +79,7 @@ class ErrorCode(StrEnum):
     PUBLIC_KEY_REQUIRED = "public-key-required"
     REMOVE_SELF = "remove-self"
     REQUEST_TOO_LARGE = "request-too-large"
+    RESET_SELF = "reset-self"
     RETRY = "retry"
     REVIEWER_ONLY = "reviewer-only"
     RUN_FAILED = "run-failed"
@@ -90,6 +95,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_TOKEN = "unknown-token"
     VAULT_ERROR = "vault-error"
     WEAK_PASSWORD = "weak-password"
+    WRONG_PASSWORD = "wrong-password"
 
 
 STATUS: dict[ErrorCode, int] = {
@@ -108,6 +114,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.CONFIG_ERROR: 500,
     ErrorCode.CONFIRMATION_REQUIRED: 400,
     ErrorCode.CHILD_CANNOT_CONTRIBUTE: 403,
+    ErrorCode.CHILD_NO_SIGN_IN: 409,
     ErrorCode.CONFLICT: 409,
     ErrorCode.CSRF_FAILED: 403,
     ErrorCode.DECRYPTION_FAILED: 500,
@@ -128,10 +135,12 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_CURSOR: 400,
     ErrorCode.INVALID_DATE: 400,
     ErrorCode.INVALID_INTENT: 400,
+    ErrorCode.INVALID_INVITATION: 404,
     ErrorCode.INVALID_JSON: 400,
     ErrorCode.INVALID_LIMIT: 400,
     ErrorCode.INVALID_MANIFEST: 400,
     ErrorCode.INVALID_MESSAGE: 400,
+    ErrorCode.INVALID_PARENT: 400,
     ErrorCode.INVALID_NAME: 400,
     ErrorCode.INVALID_PUBLIC_KEY: 400,
     ErrorCode.INVALID_RANGE: 400,
@@ -150,6 +159,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.LAST_OWNER: 409,
     ErrorCode.LEASE_HELD: 409,
     ErrorCode.MEMBER_EXISTS: 409,
+    ErrorCode.MEMBER_HAS_PASSWORD: 409,
     ErrorCode.MEMBER_MISMATCH: 400,
     ErrorCode.MEMBER_REQUIRED: 400,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
@@ -161,6 +171,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.PUBLIC_KEY_REQUIRED: 400,
     ErrorCode.REMOVE_SELF: 409,
     ErrorCode.REQUEST_TOO_LARGE: 413,
+    ErrorCode.RESET_SELF: 409,
     ErrorCode.RETRY: 400,
     ErrorCode.REVIEWER_ONLY: 403,
     ErrorCode.RUN_FAILED: 500,
@@ -176,6 +187,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNKNOWN_TOKEN: 404,
     ErrorCode.VAULT_ERROR: 500,
     ErrorCode.WEAK_PASSWORD: 400,
+    ErrorCode.WRONG_PASSWORD: 403,
 }
 
 

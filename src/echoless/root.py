@@ -27,7 +27,7 @@ from echoless.privacy.receipts import ReceiptsStore
 from echoless.settings import Settings
 from echoless.sharing.store import SharingStore
 from echoless.terms import Scope
-from echoless.vault import accounts
+from echoless.vault import accounts, parents
 from echoless.vault.blobs import BlobStore, FileBlobStore
 from echoless.vault.instance import Vault
 from echoless.vault.instance import open_vault as _open
@@ -121,6 +121,7 @@ def remove_member(vault: Vault, household_id: str, name_or_id: str) -> tuple[Mem
     member = accounts.removable_member(vault, household_id, name_or_id)
     job = deletion.purge(vault, deletion.delete_all(vault, member).id)
     accounts.drop_member(vault, member)
+    parents.forget(vault, member)  # no longer a parent of any child profile
     return member, job
 
 

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
         "Default: none.",
     )
     session_hours: float = Field(24.0 * 7, description="How long a Privacy Hub sign-in lasts, in hours.")
+    invitation_hours: float = Field(
+        72.0, gt=0, description="How long an invitation to join the household (and set one's own password) stays valid, in hours; it works once."
+    )
     sweep_interval_seconds: float = Field(30.0, description="How often the server purges expired history.")
     share_timeout_seconds: float = Field(3.0, description="How long to wait for a third-party skill's answer before speaking a fallback.")
     share_deletion_deadline_days: float = Field(

@@ -7,6 +7,7 @@ import re
 import time
 
 from hub import PASSWORD, Hub
+from invites import invitation_path, redeem
 from speech_synth import synthesise_wav
 from echoless.pipeline.home import demo_home
 from echoless.vault import accounts
@@ -94,10 +95,11 @@ def test_household_members_devices_and_tokens(hub: Hub) -> None:
     c = hub.use("owner")
     csrf = hub.csrf["owner"]
     household = hub.members["owner"].household_id
-    added = c.post("/household/members", data={"name": "eve", "role": "adult", "password": "eve's password", "csrf_token": csrf}, follow_redirects=False)
-    assert added.status_code == 303
+    added = c.post("/household/members", data={"name": "eve", "role": "adult", "csrf_token": csrf}, follow_redirects=False)
+    assert added.status_code == 201 and "it is not shown again" in added.text
     eve = accounts.find_member(hub.home.vault, household, "eve")
     assert all(t.revoked_at for t in accounts.tokens(hub.home.vault, household, eve.id))  # the owner holds no key to eve
+    assert redeem(hub, "eve", invitation_path(added.text), "eve's password").status_code == 303
     assert hub.sign_in("eve", "eve's password").status_code == 303
     hub.record("eve", "eve's words")
     c = hub.use("owner")

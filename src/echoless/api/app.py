@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from echoless import __version__, root
-from echoless.api import deletions, errors, export, home, interactions, preferences, stream
+from echoless.api import account, deletions, errors, export, home, interactions, members, preferences, stream
 from echoless.api import receipts as proofs
 from echoless.api import sharing as skills_api
 from echoless.api.bus import EventBus
@@ -59,6 +59,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(derived.router)
     app.include_router(derived_pages.router)  # the owner's usage page (/stats)
     app.include_router(skills_api.router)
+    app.include_router(account.router)  # /v1/me: my password, my tokens, resets of my access
+    app.include_router(members.router)  # /v1/household/members: invitations, parents, resets (owner)
     privacy_hub.install(app)  # the Privacy Hub pages (web/), signed in with a session cookie
 
     @app.get("/healthz", tags=["meta"], summary="Liveness")

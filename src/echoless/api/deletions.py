@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from echoless import root
@@ -13,8 +13,10 @@ from echoless.api.deps import MemberDep, VaultDep
 from echoless.api.records import aware
 from echoless.errors import BadRequest, ErrorCode
 from echoless.privacy import deletion
+from echoless.vault.access import history_subject
 
 router = APIRouter(prefix="/v1", tags=["deletions"])
+SubjectQuery = Annotated[str | None, Query(alias="member", max_length=200, description="A child profile's name or id (its parents only); default: me.")]
 
 
 class DeletionRequest(BaseModel):
@@ -25,15 +27,15 @@ class DeletionRequest(BaseModel):
 
 
 @router.post("/deletions", status_code=201, summary="Delete items, a range, or everything (returns once shredded)")
-def create_deletion(vault: VaultDep, member: MemberDep, request: DeletionRequest) -> dict[str, Any]:
+def create_deletion(vault: VaultDep, member: MemberDep, request: DeletionRequest, of: SubjectQuery = None) -> dict[str, Any]:
     if request.scope == "range" and request.since is None and request.until is None:
         raise BadRequest("a range needs `since`, `until` or both", code=ErrorCode.INVALID_RANGE)
     job = root.request_deletion(
-        vault, member, request.scope, ids=request.ids or [], since=aware(request.since), until=aware(request.until)
+        vault, history_subject(vault, member, of), request.scope, ids=request.ids or [], since=aware(request.since), until=aware(request.until)
     )
     return deletion.job_json(job)
 
 
 @router.get("/deletions/{job_id}", summary="A deletion's state: requested, shredded, purged")
-def get_deletion(vault: VaultDep, member: MemberDep, job_id: str) -> dict[str, Any]:
-    return deletion.job_json(deletion.get_job(vault, member, job_id))
+def get_deletion(vault: VaultDep, member: MemberDep, job_id: str, of: SubjectQuery = None) -> dict[str, Any]:
+    return deletion.job_json(deletion.get_job(vault, history_subject(vault, member, of), job_id))

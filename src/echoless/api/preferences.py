@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from echoless.api.deps import MemberDep, VaultDep
 from echoless.privacy import preferences
+from echoless.vault.access import history_subject
 
 router = APIRouter(prefix="/v1", tags=["settings"])
+# A parent may name their child profile; anyone else answers 404, like a member that does not exist.
+SubjectQuery = Annotated[str | None, Query(alias="member", max_length=200, description="A child profile's name or id (its parents only); default: me.")]
 
 
 class SettingsUpdate(BaseModel):
@@ -20,13 +23,13 @@ class SettingsUpdate(BaseModel):
     voice_delete_all: bool | None = Field(None, description="Allow \"delete everything I've ever said\" by voice.")
 
 
-@router.get("/settings", summary="My privacy settings")
-def get_settings(member: MemberDep) -> dict[str, Any]:
-    return preferences.of(member).to_json()
+@router.get("/settings", summary="My privacy settings (or my child profile's)")
+def get_settings(vault: VaultDep, member: MemberDep, of: SubjectQuery = None) -> dict[str, Any]:
+    return preferences.of(history_subject(vault, member, of)).to_json()
 
 
 @router.put("/settings", summary="Change my privacy settings (applies to existing history at the next sweep)")
-def put_settings(vault: VaultDep, member: MemberDep, update: SettingsUpdate) -> dict[str, Any]:
+def put_settings(vault: VaultDep, member: MemberDep, update: SettingsUpdate, of: SubjectQuery = None) -> dict[str, Any]:
     return preferences.update(
-        vault, member, retention_changes=update.retention, voice_delete_all=update.voice_delete_all
+        vault, history_subject(vault, member, of), retention_changes=update.retention, voice_delete_all=update.voice_delete_all
     ).to_json()

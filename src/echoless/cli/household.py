@@ -10,7 +10,7 @@ from echoless import root
 from echoless.cli.common import console, print_json, print_table, vault, when
 from echoless.errors import BadRequest, ErrorCode
 from echoless.privacy import deletion
-from echoless.vault import accounts
+from echoless.vault import accounts, credentials
 
 tokens_app = typer.Typer(help="API and device tokens.", no_args_is_help=True)
 
@@ -39,14 +39,11 @@ def members_remove(
 
 
 def members_password(name: str) -> None:
-    """Set a member's Privacy Hub password (read from stdin, or asked for twice at a terminal)."""
+    """Set a member's Privacy Hub password (stdin, or asked twice at a terminal); recorded in the audit log."""
     password = typer.prompt("New password", hide_input=True, confirmation_prompt=True) if sys.stdin.isatty() else read_password_stdin()
     with vault() as v:
         member = accounts.find_member(v, accounts.default_household(v).id, name)
-        accounts.set_password(v, member.id, password)
-        from echoless.vault import sessions
-
-        ended = sessions.end_all(v, member.id)
+        ended = credentials.operator_set_password(v, member, password)
     console.print(f"Password set for [bold]{member.name}[/bold]; {ended} sign-in(s) ended.", highlight=False)
 
 

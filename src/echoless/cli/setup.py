@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 from echoless.terms import Role
-from echoless.cli import household
+from echoless.cli import access, household
 from echoless.cli.common import console, print_json, print_table, settings, vault
 from echoless.cli.household import read_password_stdin
-from echoless.vault import accounts
+from echoless.vault import accounts, credentials, parents
 from echoless.vault.instance import init_home
 from echoless.root import open_vault
 
@@ -57,16 +57,23 @@ def members_add(
     name: str,
     role: Annotated[str, typer.Option(help="owner, adult or child.")] = "adult",
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read a Privacy Hub password from stdin.")] = False,
+    parent: Annotated[list[str] | None, typer.Option("--parent", help="A child profile's parent (an adult or owner); repeat for each. Default: the owners.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Add a member and print their token once."""
     password = read_password_stdin() if password_stdin else None
+    parents.check_no_parents_for(role, parent or [])
     with vault() as v:
-        added, token = accounts.add_member(v, accounts.default_household(v).id, name, role)
+        household_id = accounts.default_household(v).id
+        if role == Role.CHILD:
+            added, token = parents.add_child(v, household_id, name, parent or [])
+        else:
+            added, token = accounts.add_member(v, household_id, name, role)
         if password is not None:
-            accounts.set_password(v, added.id, password)
+            credentials.operator_set_password(v, added, password)
     if as_json:
-        print_json({"id": added.id, "name": added.name, "role": added.role, "token": token})
+        print_json({"id": added.id, "name": added.name, "role": added.role, "token": token,
+                    **({"parents": parent or []} if role == Role.CHILD else {})})
     else:
         console.print(f"Member [bold]{added.name}[/bold] token (shown once): {token}", highlight=False, soft_wrap=True)
 
@@ -138,3 +145,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(members_app, name="members")
     app.add_typer(devices_app, name="devices")
     household.register(app, members_app, devices_app)
+    access.register(members_app)  # members invite, members reset

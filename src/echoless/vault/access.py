@@ -1,14 +1,13 @@
 """Who may see what (PRIVACY_MODEL §4), in one place for the API and the pages.
 
-A member reads and deletes their own history. The household owner may also review and delete the
-history of the household's child profiles — and of nobody else: asking for another adult's history
-answers exactly like asking for a member that does not exist."""
+A member reads and deletes their own history. A child profile's parents (vault/parents.py) may also
+review and delete that child's history — and nobody else's: asking for another adult's history, or for a
+child one is not a parent of, answers exactly like asking for a member that does not exist."""
 
 from __future__ import annotations
 
-from echoless.terms import Role
 from echoless.errors import ErrorCode, NotFound
-from echoless.vault import accounts
+from echoless.vault import accounts, parents
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
 
@@ -20,7 +19,7 @@ class NoSuchHistory(NotFound):
 def may_manage_history(actor: Member, subject: Member) -> bool:
     if actor.id == subject.id:
         return True
-    return actor.role == Role.OWNER and subject.role == Role.CHILD and subject.household_id == actor.household_id
+    return parents.is_parent(actor, subject)
 
 
 def history_subject(vault: Vault, actor: Member, member: str | None) -> Member:
@@ -37,6 +36,6 @@ def history_subject(vault: Vault, actor: Member, member: str | None) -> Member:
 
 
 def readable_members(vault: Vault, actor: Member) -> list[Member]:
-    """The actor first, then (for an owner) the household's child profiles."""
+    """The actor first, then the child profiles the actor is a parent of."""
     everyone = accounts.members(vault, actor.household_id)
     return [m for m in everyone if m.id == actor.id] + [m for m in everyone if m.id != actor.id and may_manage_history(actor, m)]

@@ -113,7 +113,7 @@ def authenticate(vault: Vault, token: str | None) -> Principal:
         raise Unauthorized("a bearer token is required")
     with vault.data.read() as session:
         row = session.get(Token, hash_token(token))
-        if row is None or row.revoked_at is not None:
+        if row is None or row.revoked_at is not None or row.kind not in TOKEN_PREFIX:  # an invitation is no token
             raise Unauthorized("the token is not valid")
         if row.kind == "member":
             member = session.get(Member, row.subject_id)
@@ -196,10 +196,15 @@ _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
-def set_password(vault: Vault, member_id: str, password: str) -> None:
+def hash_password(password: str) -> str:
+    """The argon2id hash of an acceptable password (WEAK_PASSWORD otherwise)."""
     if len(password) < MIN_PASSWORD or len(password) > 1024:
         raise BadRequest(f"a password must have at least {MIN_PASSWORD} characters", code=ErrorCode.WEAK_PASSWORD)
-    hashed = _hasher.hash(password)
+    return _hasher.hash(password)
+
+
+def set_password(vault: Vault, member_id: str, password: str) -> None:
+    hashed = hash_password(password)
     with vault.data.write() as session:
         member = session.get(Member, member_id)
         if member is None:
@@ -248,7 +253,9 @@ def tokens(vault: Vault, household_id: str, subject_id: str | None = None) -> li
     names = {m.id: m.name for m in members(vault, household_id)} | {d.id: d.name for d in devices(vault, household_id)}
     wanted = [subject_id] if subject_id else list(names)
     with vault.data.read() as session:
-        rows = list(session.scalars(select(Token).where(Token.subject_id.in_(wanted)).order_by(Token.created_at)))
+        rows = list(session.scalars(
+            select(Token).where(Token.subject_id.in_(wanted), Token.kind.in_(tuple(TOKEN_PREFIX))).order_by(Token.created_at)
+        ))  # invitations (vault/invitations.py) share the table but are no tokens
     return [
         TokenInfo(r.hash[:TOKEN_ID_LENGTH], r.kind, r.subject_id, names.get(r.subject_id, "?"), r.created_at, r.revoked_at)
         for r in rows

@@ -47,11 +47,19 @@ SHARE_SENT = "share-sent"
 SHARE_DELETION_ASKED = "share-deletion-asked"
 SHARE_DELETION_CONFIRMED = "share-deletion-confirmed"
 SHARE_DELETION_OVERDUE = "share-deletion-overdue"
+# Sign-in and access (PRIVACY_MODEL §4): invitations, passwords, the owner's resets of an adult's access.
+INVITATION_ISSUED = "invitation-issued"
+INVITATION_REDEEMED = "invitation-redeemed"
+PASSWORD_CHANGED = "password-changed"
+PASSWORD_SET_BY_OPERATOR = "password-set-by-operator"
+ACCESS_RESET = "access-reset"
+ACCESS_RESET_ACKNOWLEDGED = "access-reset-acknowledged"
 
 KINDS = frozenset({
     DELETION_REQUESTED, DELETION_SHREDDED, DELETION_PURGED, VOICE_DELETION, SETTINGS_CHANGED,
     MEMBER_ADDED, MEMBER_REMOVED, DEVICE_ADDED, DEVICE_REMOVED, EXPORT_MADE, RECEIPT_ISSUED,
     SAMPLE_VIEWED, SHARE_SENT, SHARE_DELETION_ASKED, SHARE_DELETION_CONFIRMED, SHARE_DELETION_OVERDUE,
+    INVITATION_ISSUED, INVITATION_REDEEMED, PASSWORD_CHANGED, PASSWORD_SET_BY_OPERATOR, ACCESS_RESET, ACCESS_RESET_ACKNOWLEDGED,
 })
 
 # Opaque ids only: hex ids, optionally prefixed ("member:…"); no spaces, so no sentences.

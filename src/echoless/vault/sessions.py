@@ -68,6 +68,11 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
+def session_hash(session_id: str) -> str:
+    """What the sessions table keeps of a session id."""
+    return _hash(session_id)
+
+
 def start(vault: Vault, member: Member) -> str:
     """A new session for the member; returns the id for the cookie (stored only as a hash)."""
     session_id = secrets.token_urlsafe(32)

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from echoless.api import proxy
-from echoless.vault import accounts, sessions
+from echoless.vault import accounts, credentials, sessions
+from echoless.vault.models import Member
 from echoless.web.pages import CheckedDep, CsrfFailed, get_vault, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -27,15 +28,23 @@ def _safe_next(value: str | None) -> str:
 
 
 def _form(request: Request, *, name: str = "", error: str | None = None, status: int = 200, next_url: str | None = None) -> Response:
+    return form_with_token(request, "signin.html", {"name": name, "error": error, "next": _safe_next(next_url or request.query_params.get("next"))}, status)
+
+
+def form_with_token(request: Request, template: str, context: dict, status: int = 200) -> Response:
+    """A form for someone not signed in yet, with a double-submit token (in the page and a cookie)."""
     token = secrets.token_urlsafe(32)
-    response = render(
-        request, "signin.html", {"signin_token": token, "name": name, "error": error, "next": _safe_next(next_url or request.query_params.get("next"))},
-        status=status,
-    )
+    response = render(request, template, {"signin_token": token, **context}, status=status)
     response.set_cookie(
         SIGNIN_COOKIE, token, httponly=True, samesite="strict", secure=proxy.cookie_secure(request), path="/"
     )
     return response
+
+
+def check_form_token(request: Request, csrf_token: str) -> None:
+    expected = request.cookies.get(SIGNIN_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
+        raise CsrfFailed()
 
 
 @router.get("/")
@@ -53,9 +62,7 @@ def sign_in(
     csrf_token: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/history",  # noqa: A002
 ) -> Response:
-    expected = request.cookies.get(SIGNIN_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
-        raise CsrfFailed()
+    check_form_token(request, csrf_token)
     vault = get_vault(request)
     household = accounts.default_household(vault)
     address = proxy.client_address(request)
@@ -69,8 +76,15 @@ def sign_in(
     if member is None:
         return _form(request, name=name, error="That name and password don't match. Check them and try again.", status=401, next_url=next)
     sessions.succeeded(vault, household.id, name, address)
+    return signed_in_response(request, member, _safe_next(next))
+
+
+def signed_in_response(request: Request, member: Member, url: str) -> Response:
+    """Start a session for the member and go to `url` — or first to their account page while a reset of
+    their access waits to be acknowledged (vault/credentials.py)."""
+    vault = get_vault(request)
     session_id = sessions.start(vault, member)
-    response = redirect(_safe_next(next))
+    response = redirect("/account" if credentials.pending_resets(accounts.get_member(vault, member.id)) else url)
     response.set_cookie(
         sessions.COOKIE,
         session_id,

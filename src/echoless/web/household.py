@@ -1,8 +1,10 @@
 """Household (owner only): members, child profiles, devices and tokens.
 
-The owner adds and removes members and devices and revokes any token. The owner never receives a
-token for another member (that would open their history): members mint their own on Settings, and a
-new member's first token from `add_member` is revoked at once."""
+The owner adds and removes members and devices and revokes any token. The owner never chooses another
+member's password nor receives a token for them (either would open their history): an adult or owner is
+added with a one-time invitation to set their own password (web/member_access.py also resets an adult's
+access), members mint their own tokens on Settings, and a new member's first token from `add_member` is
+revoked at once. A child profile is added with its parents."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from fastapi.responses import Response
 
 from echoless import root
 from echoless.errors import BadRequest, Conflict, ErrorCode
-from echoless.vault import accounts
-from echoless.web import receipts_view
+from echoless.terms import Role
+from echoless.vault import accounts, invitations, parents
+from echoless.web import member_access, receipts_view
 from echoless.web.pages import CheckedDep, SignedInDep, get_vault, redirect, render, require_owner
 
 router = APIRouter(include_in_schema=False)
@@ -27,6 +30,8 @@ def _page(request: Request, me, *, status: int = 200, error: str | None = None, 
     return render(request, "household.html", {
         "household": next(h for h in accounts.households(vault) if h.id == me.household_id),
         "members": members,
+        "parents": {m.id: [p.name for p in parents.parents_of(vault, m)] for m in members if m.role == Role.CHILD},
+        "invited": invitations.pending(vault, me.household_id),
         "devices": accounts.devices(vault, me.household_id),
         "tokens": tokens,
         "active_tokens": {s: sum(1 for t in tokens if t.subject_id == s and not t.revoked_at) for s in {t.subject_id for t in tokens}},
@@ -49,20 +54,26 @@ def add_member(
     name: Annotated[str, Form(max_length=200)],
     role: Annotated[str, Form(max_length=10)] = "adult",
     password: Annotated[str, Form(max_length=1024)] = "",
+    parent: Annotated[list[str] | None, Form(description="A child profile's parents (member ids).")] = None,
 ) -> Response:
+    """An adult or owner gets a one-time invitation to set their own password; a child profile its parents."""
     me = signed_in.member
     require_owner(me)
     vault = get_vault(request)
-    if password and len(password) < accounts.MIN_PASSWORD:
-        return _page(request, me, status=400, error=f"A password must have at least {accounts.MIN_PASSWORD} characters.")
+    if password:
+        return _page(request, me, status=400, error="Nobody chooses another member's password: they set their own with the invitation.")
     try:
-        member, _token = accounts.add_member(vault, me.household_id, name, role)
+        parents.check_no_parents_for(role, parent or [])
+        if role == Role.CHILD:
+            member, _token = parents.add_child(vault, me.household_id, name, (parent or [])[:20], made_by=me)
+        else:
+            member, _token = accounts.add_member(vault, me.household_id, name, role)
     except (BadRequest, Conflict) as exc:
         return _page(request, me, status=exc.status, error=exc.message)
     accounts.revoke_tokens_of(vault, member.id)
-    if password:
-        accounts.set_password(vault, member.id, password)
-    return redirect("/household?done=added#members")
+    if role == Role.CHILD:
+        return redirect("/household?done=added#members")
+    return member_access.show_invitation(request, invitations.issue(vault, member), added=True)
 
 
 @router.get("/household/members/{member_id}/remove")

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from echoless.terms import Role
 from echoless.errors import EcholessError, ErrorCode, Forbidden
-from echoless.vault import retention
+from echoless.vault import credentials, retention
 from echoless.vault import sessions
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
@@ -123,6 +123,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "path": request.url.path,
         "receipts_available": module_available("echoless.privacy.receipts"),
         "export_available": module_available("echoless.privacy.export"),
+        "access_resets": credentials.pending_resets(signed_in.member) if signed_in else [],
         **(context or {}),
     }
     response = templates.TemplateResponse(request, name, ctx, status_code=status)
