@@ -29,8 +29,14 @@ def _add_child(hub: Hub, name: str, parents: list[str]) -> dict:
     reply = hub.use(None).post("/v1/household/members", headers=bearer(hub.tokens["owner"]),
                                json={"name": name, "role": "child", "parents": parents})
     assert reply.status_code == 201, reply.text
-    hub.members[name] = accounts.find_member(hub.home.vault, hub.members["owner"].household_id, name)
+    _register(hub, name)
     return reply.json()
+
+
+def _register(hub: Hub, name: str) -> None:
+    """The test records for the child as an import with a token of its own (the operator's, from the shell)."""
+    hub.members[name] = accounts.find_member(hub.home.vault, hub.members["owner"].household_id, name)
+    hub.tokens[name] = accounts.new_member_token(hub.home.vault, hub.members[name].id)
 
 
 def test_parents_and_only_parents_review_a_childs_history(hub: Hub) -> None:
@@ -74,7 +80,7 @@ def test_parents_on_the_pages(hub: Hub) -> None:
     added = c.post("/household/members", data={"name": "tom", "role": "child", "parent": [hub.members["alice"].id], "csrf_token": hub.csrf["owner"]},
                    follow_redirects=False)
     assert added.status_code == 303
-    hub.members["tom"] = accounts.find_member(hub.home.vault, hub.members["owner"].household_id, "tom")
+    _register(hub, "tom")
     item = hub.record("tom", "read me a story")
     history = hub.use("alice").get("/history")
     assert '<option value="tom"' in history.text  # alice may switch to tom's history
