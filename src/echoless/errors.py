@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     BAD_REQUEST = "bad-request"
     CONFIG_ERROR = "config-error"
     CONFIRMATION_REQUIRED = "confirmation-required"
+    BLOB_STORE_UNAVAILABLE = "blob-store-unavailable"
     CHILD_CANNOT_CONTRIBUTE = "child-cannot-contribute"
     CHILD_NO_SIGN_IN = "child-no-sign-in"
     CONFLICT = "conflict"
@@ -28,6 +29,7 @@ class ErrorCode(StrEnum):
     DECRYPTION_FAILED = "decryption-failed"
     DELETION_NOT_PURGED = "deletion-not-purged"
     DEVICE_EXISTS = "device-exists"
+    DEVICE_CANNOT_IMPORT = "device-cannot-import"
     EXPORT_UNAVAILABLE = "export-unavailable"
     FILE_NOT_FOUND = "file-not-found"
     FILE_UNREADABLE = "file-unreadable"
@@ -42,6 +44,7 @@ class ErrorCode(StrEnum):
     INVALID_BACKUP = "invalid-backup"
     INVALID_CURSOR = "invalid-cursor"
     INVALID_DATE = "invalid-date"
+    INVALID_DEVICE_KIND = "invalid-device-kind"
     INVALID_INTENT = "invalid-intent"
     INVALID_INVITATION = "invalid-invitation"
     INVALID_JSON = "invalid-json"
@@ -69,13 +72,13 @@ class ErrorCode(StrEnum):
     MEMBER_EXISTS = "member-exists"
     MEMBER_HAS_PASSWORD = "member-has-password"
     MEMBER_MISMATCH = "member-mismatch"
-    MEMBER_REQUIRED = "member-required"
     METHOD_NOT_ALLOWED = "method-not-allowed"
     NO_AUDIO = "no-audio"
     NOT_FOUND = "not-found"
     NOTHING_TO_DELETE = "nothing-to-delete"
     OUTPUT_IS_SYMLINK = "output-is-symlink"
     OWNER_ONLY = "owner-only"
+    PERSONAL_DEVICE = "personal-device"
     PUBLIC_KEY_REQUIRED = "public-key-required"
     REMOVE_SELF = "remove-self"
     REQUEST_TOO_LARGE = "request-too-large"
@@ -95,6 +98,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_TOKEN = "unknown-token"
     VAULT_ERROR = "vault-error"
     WEAK_PASSWORD = "weak-password"
+    WILDCARD_NEEDS_TRANSCRIPT = "wildcard-needs-transcript"
     WRONG_PASSWORD = "wrong-password"
 
 
@@ -113,6 +117,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.BAD_REQUEST: 400,
     ErrorCode.CONFIG_ERROR: 500,
     ErrorCode.CONFIRMATION_REQUIRED: 400,
+    ErrorCode.BLOB_STORE_UNAVAILABLE: 503,
     ErrorCode.CHILD_CANNOT_CONTRIBUTE: 403,
     ErrorCode.CHILD_NO_SIGN_IN: 409,
     ErrorCode.CONFLICT: 409,
@@ -120,6 +125,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.DECRYPTION_FAILED: 500,
     ErrorCode.DELETION_NOT_PURGED: 400,
     ErrorCode.DEVICE_EXISTS: 409,
+    ErrorCode.DEVICE_CANNOT_IMPORT: 403,
     ErrorCode.EXPORT_UNAVAILABLE: 404,
     ErrorCode.FILE_NOT_FOUND: 400,
     ErrorCode.FILE_UNREADABLE: 400,
@@ -134,6 +140,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_BACKUP: 400,
     ErrorCode.INVALID_CURSOR: 400,
     ErrorCode.INVALID_DATE: 400,
+    ErrorCode.INVALID_DEVICE_KIND: 400,
     ErrorCode.INVALID_INTENT: 400,
     ErrorCode.INVALID_INVITATION: 404,
     ErrorCode.INVALID_JSON: 400,
@@ -161,13 +168,13 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.MEMBER_EXISTS: 409,
     ErrorCode.MEMBER_HAS_PASSWORD: 409,
     ErrorCode.MEMBER_MISMATCH: 400,
-    ErrorCode.MEMBER_REQUIRED: 400,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.NO_AUDIO: 404,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.NOTHING_TO_DELETE: 400,
     ErrorCode.OUTPUT_IS_SYMLINK: 400,
     ErrorCode.OWNER_ONLY: 403,
+    ErrorCode.PERSONAL_DEVICE: 403,
     ErrorCode.PUBLIC_KEY_REQUIRED: 400,
     ErrorCode.REMOVE_SELF: 409,
     ErrorCode.REQUEST_TOO_LARGE: 413,
@@ -187,6 +194,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNKNOWN_TOKEN: 404,
     ErrorCode.VAULT_ERROR: 500,
     ErrorCode.WEAK_PASSWORD: 400,
+    ErrorCode.WILDCARD_NEEDS_TRANSCRIPT: 400,
     ErrorCode.WRONG_PASSWORD: 403,
 }
 

@@ -27,11 +27,11 @@ from echoless.privacy.receipts import ReceiptsStore
 from echoless.settings import Settings
 from echoless.sharing.store import SharingStore
 from echoless.terms import Scope
-from echoless.vault import accounts, parents
+from echoless.vault import accounts, devices, parents
 from echoless.vault.blobs import BlobStore, FileBlobStore
 from echoless.vault.instance import Vault
 from echoless.vault.instance import open_vault as _open
-from echoless.vault.models import DeletionJob, Member
+from echoless.vault.models import DeletionJob, Device, Member
 from echoless.vault.store import Report, Store
 from echoless.vault.stores import (
     AuditStore, BlobsStore, HouseholdStore, InstanceStore, InteractionsStore, JournalStore, KeyringStore,
@@ -60,6 +60,11 @@ def stores(settings: Settings) -> list[Store]:
 
 
 def blob_store(settings: Settings) -> BlobStore:
+    """The folder store (the default), or an S3-compatible object store for `s3://` blob URLs."""
+    if settings.blob_url and settings.blob_url.startswith("s3://"):
+        from echoless.vault.blobs_s3 import S3BlobStore  # boto3 loads only for the deployments that use it
+
+        return S3BlobStore(settings.blob_url, endpoint_url=settings.s3_endpoint_url)
     folder = settings.resolved_blob_dir
     folder.mkdir(parents=True, exist_ok=True)
     return FileBlobStore(folder)
@@ -72,6 +77,7 @@ def open_vault(settings: Settings, extra: Iterable[Store] = ()) -> Vault:
     vault.runtime.runner = housekeeping.JobRunner(vault)
     vault.runtime.recogniser = lambda: get_recogniser(settings)  # the model loads on first use, once per process
     rotation.upgrade(vault)  # derived data of an older scheme: rotate every member key (once)
+    devices.upgrade(vault)  # shared devices from before shared histories get theirs (once)
     return vault
 
 
@@ -120,9 +126,23 @@ def remove_member(vault: Vault, household_id: str, name_or_id: str) -> tuple[Mem
     their sign-ins, tokens, keys and row. Returns the member and the deletion (for its receipt)."""
     member = accounts.removable_member(vault, household_id, name_or_id)
     job = deletion.purge(vault, deletion.delete_all(vault, member).id)
+    devices.forget_member(vault, member)  # listed on no shared device; their personal devices go
     accounts.drop_member(vault, member)
     parents.forget(vault, member)  # no longer a parent of any child profile
     return member, job
+
+
+def remove_device(vault: Vault, household_id: str, name_or_id: str) -> tuple[Device, DeletionJob | None]:
+    """Remove a device and its tokens. A personal device's past requests stay its member's history, as do a
+    shared device's requests for the members it listed; its shared history is deleted with it (purged
+    before its hidden member goes, like a removed member's)."""
+    device = accounts.find_device(vault, household_id, name_or_id)
+    hidden = devices.shared_member(vault, device)
+    job = deletion.purge(vault, deletion.delete_all(vault, hidden).id) if hidden is not None else None
+    devices.drop(vault, device)
+    if hidden is not None:
+        accounts.drop_member(vault, hidden)
+    return device, job
 
 
 def restore(vault: Vault, path: Path) -> backup.Restored:

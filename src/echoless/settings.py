@@ -26,6 +26,13 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL of the keyring database, kept apart from data; default: SQLite `keyring.db` in the home."
     )
     blob_dir: Path | None = Field(None, description="Folder of the encrypted blob store; default: `blobs/` in the home.")
+    blob_url: str | None = Field(
+        None, description="Where the encrypted blobs live: `s3://BUCKET/PREFIX` for an S3-compatible object store "
+        "(credentials and region from the standard AWS_* variables); a path or `file://` URL for a folder (default: `blob_dir`)."
+    )
+    s3_endpoint_url: str | None = Field(
+        None, description="Endpoint of an S3-compatible server other than AWS (SeaweedFS, MinIO…), e.g. `http://127.0.0.1:8333`."
+    )
     master_key_file: Path | None = Field(
         None, description="File holding the 32-byte master key (mode 0600); default: `master.key` in the home."
     )
@@ -61,6 +68,10 @@ class Settings(BaseSettings):
     session_hours: float = Field(24.0 * 7, description="How long a Privacy Hub sign-in lasts, in hours.")
     invitation_hours: float = Field(
         72.0, gt=0, description="How long an invitation to join the household (and set one's own password) stays valid, in hours; it works once."
+    )
+    voice_window_minutes: float = Field(
+        5.0, gt=0, description="By voice, a device reads back or deletes only what it recorded itself in this many last "
+        "minutes (older history needs the member's own sign-in or token).",
     )
     sweep_interval_seconds: float = Field(30.0, description="How often the server purges expired history.")
     share_timeout_seconds: float = Field(3.0, description="How long to wait for a third-party skill's answer before speaking a fallback.")
@@ -120,6 +131,8 @@ class Settings(BaseSettings):
 
     @property
     def resolved_blob_dir(self) -> Path:
+        if self.blob_url and not self.blob_url.startswith("s3://"):
+            return Path(self.blob_url.removeprefix("file://"))
         return self.blob_dir or self.home / "blobs"
 
     @property

@@ -109,8 +109,11 @@ class JobRunner:
     def kick(self) -> None:
         if self._thread.is_alive():
             self._wake.set()
-        else:
+            return
+        try:
             deletion.resume(self.vault)
+        except Exception as exc:  # the deletion is shredded and journalled: a later pass purges it
+            _LOGGER.error("purge deferred: %s", type(exc).__name__)
 
     @property
     def lease_seconds(self) -> float:

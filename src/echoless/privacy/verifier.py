@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from echoless.privacy import backup
 from echoless.vault.instance import Vault
@@ -66,12 +67,19 @@ def _scan_bytes(vault: Vault, scan: Scan, outside: list[Path]) -> None:
     pattern = re.compile(b"|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True))) if needles else None
     deleted = re.compile(b"|".join(re.escape(i.encode()) for i in scan.deleted_ids)) if scan.deleted_ids else None
     for store, path in [*_files(vault), *(("backups", b) for b in outside)]:
-        data = path.read_bytes()
-        report.scanned[store] = report.scanned.get(store, 0) + len(data)
-        if pattern is not None:
-            for match in pattern.finditer(data):
-                report.add(store, "plaintext", f"plaintext content in {path.name} at byte {match.start()}", needles[match.group()])
-        # Deleted ids may stand in the content-free journal of the database, nowhere else.
-        if deleted is not None and store in ("keyring", "blobs"):
-            for match in deleted.finditer(data):
-                report.add(store, "deleted-residue", f"a deleted item's id in {path.name}", match.group().decode())
+        _scan(report, needles, pattern, deleted, store, path.name, path.read_bytes())
+    if vault.blobs.local_root is None:  # an object store: every object, read through its API
+        for kind in vault.stores.blob_kinds():
+            for blob_id in vault.blobs.list(kind):
+                _scan(report, needles, pattern, deleted, "blobs", f"{kind}/{blob_id}", vault.blobs.get(kind, blob_id))
+
+
+def _scan(report: Report, needles: dict[bytes, str], pattern: Any, deleted: Any, store: str, name: str, data: bytes) -> None:
+    report.scanned[store] = report.scanned.get(store, 0) + len(data)
+    if pattern is not None:
+        for match in pattern.finditer(data):
+            report.add(store, "plaintext", f"plaintext content in {name} at byte {match.start()}", needles[match.group()])
+    # Deleted ids may stand in the content-free journal of the database, nowhere else.
+    if deleted is not None and store in ("keyring", "blobs"):
+        for match in deleted.finditer(data):
+            report.add(store, "deleted-residue", f"a deleted item's id in {name}", match.group().decode())

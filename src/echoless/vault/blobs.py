@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 
 class BlobStore(Protocol):
+    local_root: Path | None  # the folder the blobs are files in; None when they live elsewhere (S3)
+
     def bind(self, runtime: Runtime) -> None: ...
     def put(self, kind: str, blob_id: str, data: bytes) -> None: ...
     def get(self, kind: str, blob_id: str) -> bytes: ...
@@ -33,6 +35,10 @@ class FileBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._unlinkers: ThreadPoolExecutor | None = None
+
+    @property
+    def local_root(self) -> Path:
+        return self.root
 
     def bind(self, runtime: Runtime) -> None:
         """Unlink on the vault's pool (the filesystem is the limit, not the cores)."""
