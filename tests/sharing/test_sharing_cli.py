@@ -42,7 +42,9 @@ def test_install_enable_and_the_ledger_from_the_shell(sqlite_home: Home, tmp_pat
         # The test skill listens on 127.0.0.1: without the owner's approval it is not installed.
         assert private.returncode != 0 and "skill-host-refused" in private.stderr, private.stderr
         assert skills.installed(home.vault, home.owner.household_id) == []
-        installed = skills.install(home.vault, home.owner, parse(file.read_text()), allow_private_host=True)
+        (approved,) = _cli(_start(home, "skills", "install", str(file), "--allow-private-host", "--json"))
+        assert approved.returncode == 0, approved.stderr
+        (installed,) = skills.installed(home.vault, home.owner.household_id)
         assert installed.manifest.fields == ["intent", "slots"]
         skills.enable(home.vault, home.owner, "jokes")
         item_id, _ = say(home, home.owner, "tell me a joke about cats")

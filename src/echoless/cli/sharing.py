@@ -20,7 +20,12 @@ skills_app = typer.Typer(help="Third-party skills: install (owner), enable per m
 
 
 @skills_app.command("install")
-def install(file: Annotated[Path, typer.Argument(help="The skill manifest (YAML or JSON).")], as_json: JsonOpt = False) -> None:
+def install(
+    file: Annotated[Path, typer.Argument(help="The skill manifest (YAML or JSON).")],
+    allow_private_host: Annotated[bool, typer.Option(
+        "--allow-private-host", help="Allow the skill's endpoints on this machine or the home network (a self-hosted skill).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
     """Install (or update) a skill from its manifest; the owner does this."""
     try:
         text = file.read_bytes()
@@ -28,7 +33,7 @@ def install(file: Annotated[Path, typer.Argument(help="The skill manifest (YAML 
         raise BadRequest(f"cannot read {file}: {exc.strerror}", code=ErrorCode.FILE_UNREADABLE) from None
     parsed = manifest.parse(text, source=str(file))
     with vault() as v:
-        skill = skills.install(v, member(v, None), parsed)
+        skill = skills.install(v, member(v, None), parsed, allow_private_host=allow_private_host)
     if as_json:
         print_json(skill.to_json())
         return
