@@ -76,3 +76,22 @@ def test_audit_verify_names_the_broken_seq(sqlite_home: Home) -> None:
         "member-added", "device-added", "deletion-requested", "deletion-shredded", "deletion-purged", "receipt-issued"
     ]
     assert "oat milk" not in show_out
+
+
+def test_audit_verify_against_a_held_receipt_catches_a_cut_log(sqlite_home: Home, tmp_path: Path) -> None:
+    home = sqlite_home
+    with api(home.settings) as client:
+        job = delete(client, home.owner_token, scope="items", ids=[record(client, home)])
+        doc = receipt_of(client, home.owner_token, job["id"])
+    held = tmp_path / "my-receipt.json"
+    held.write_text(json.dumps(doc))
+    with sqlite3.connect(home.settings.home / "echoless.db") as conn:  # an insider cuts the tail and its proofs
+        conn.execute("DELETE FROM audit_log WHERE seq >= ?", (doc["audit_seq"] - 3,))
+        conn.execute("DELETE FROM receipts")
+        conn.execute("DELETE FROM audit_checkpoints")
+    (plain_rc, _, _), (held_rc, _, held_err) = _run_all(
+        (home.settings.home, ("audit", "verify")),
+        (home.settings.home, ("audit", "verify", "--against", str(held))),
+    )
+    assert plain_rc == 0  # what the database alone says
+    assert held_rc == 1 and doc["receipt_id"] in held_err  # what the member's receipt proves

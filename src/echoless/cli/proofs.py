@@ -124,10 +124,22 @@ def pubkey() -> None:
 
 
 @audit_app.command("verify")
-def audit_verify(as_json: JsonOpt = False) -> None:
-    """Check the audit chain (and that every receipt's head is in it); exits 1 on any problem."""
+def audit_verify(
+    against: Annotated[list[Path] | None, typer.Option(
+        "--against", help="A receipt you hold (JSON): the head it names must still be in the chain.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the audit chain: its links, its signed checkpoints, that every stored receipt's head is in it,
+    and (`--against`) that the head named by a receipt you kept is too; exits 1 on any problem."""
+    held = []
+    for path in against or []:
+        try:
+            doc = json.loads(path.read_text())
+            held.append((f"your receipt {doc['receipt_id']}", str(doc["audit_head"])))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise BadRequest(f"{path} is not an echoless deletion receipt", code=ErrorCode.INVALID_RECEIPT) from exc
     with vault() as v:
-        report = audit.verify_chain(v)
+        report = audit.verify_chain(v, held)
     if as_json:
         print_json(report.to_json())
     elif report.ok:
