@@ -14,7 +14,7 @@ from homes import Home
 from echoless import root
 from echoless.derived import corpus, stats
 from echoless.derived.models import StatsContribution, DailyCount
-from echoless.errors import Forbidden, NotFound
+from echoless.errors import BadRequest, Forbidden, NotFound
 from echoless.privacy import deletion, verifier
 from echoless.vault import audit, interactions
 
@@ -119,3 +119,21 @@ def test_stats_and_consent_through_the_api(home: Home) -> None:
         assert ok.json() == {"member": "sam", "reviewer": True}
         assert client.get("/v1/corpus/samples", headers=bearer(sam_token)).json() == {"samples": []}
         assert client.get("/v1/vocabulary", headers=bearer(sam_token)).json() == {"words": []}
+
+
+def test_the_dataset_is_private_and_follows_no_link(home: Home, tmp_path: Path) -> None:
+    v, me = home.vault, home.owner
+    corpus.set_consent(v, me, True)
+    say(v, home.member(me.id), "add kombucha to my shopping list", action=SHOP, audio=True)
+    out = tmp_path / "dataset"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere.jsonl"
+    (out / "manifest.jsonl").symlink_to(elsewhere)  # a planted link must not receive the plaintext
+    assert corpus.export(v, out) == 1
+    assert not elsewhere.exists() and not (out / "manifest.jsonl").is_symlink()
+    assert {oct(p.stat().st_mode & 0o777) for p in out.rglob("*") if p.is_file()} == {"0o600"}
+    assert oct(out.stat().st_mode & 0o777) == "0o700"
+    link = tmp_path / "linked"
+    link.symlink_to(out)
+    with pytest.raises(BadRequest):
+        corpus.export(v, link)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -265,14 +266,28 @@ def annotate(vault: Vault, reviewer: Member, sample_id: str, intent: str, slots:
     return note_id
 
 
+def _private(path: Path) -> Path:
+    """The path, made a fresh 0600 file that is not a symbolic link (ready to be written)."""
+    if path.is_symlink():
+        path.unlink()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    os.fchmod(fd, 0o600)
+    os.close(fd)
+    return path
+
+
 def export(vault: Vault, out: Path) -> int:
     """Write the dataset: audio/<sample>.<ext> and manifest.jsonl (one line per sample). Only live
     samples of members who still contribute; the folder is plaintext by design, so keep it outside
-    the data home. Returns the number of samples written."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "audio").mkdir(exist_ok=True)
+    the data home. Returns the number of samples written. The folders are 0700 and the files 0600, and
+    no symbolic link is followed (a link placed there cannot send the plaintext elsewhere)."""
+    for folder in (out, out / "audio"):
+        if folder.is_symlink():
+            raise BadRequest(f"{folder} is a symbolic link; name a real folder", code=ErrorCode.OUTPUT_IS_SYMLINK)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.chmod(0o700)
     for stale in (out / "audio").iterdir():  # an earlier export may hold samples deleted since
-        if stale.is_file():
+        if stale.is_file() or stale.is_symlink():
             stale.unlink()
     with vault.data.read() as session:
         samples = _live_samples(session)
@@ -280,14 +295,14 @@ def export(vault: Vault, out: Path) -> int:
         for note in session.scalars(select(CorpusAnnotation)):
             notes.setdefault(note.sample_id, []).append(note)
     count = 0
-    with (out / "manifest.jsonl").open("w") as manifest:
+    with _private(out / "manifest.jsonl").open("w") as manifest:
         for row in reversed(samples):  # oldest first
             sample = _open(vault, row, notes.get(row.id, []))
             audio_file = None
             audio = _unseal(_source_keys(vault, row), "audio", row, row.audio)
             if audio is not None:
                 audio_file = f"audio/{row.id}.{EXTENSIONS.get(row.audio_type or '', 'bin')}"
-                (out / audio_file).write_bytes(audio)
+                _private(out / audio_file).write_bytes(audio)
             line = {"id": row.id, "audio": audio_file, "transcript": sample.transcript,
                     "intent": (sample.corrected or sample.intent or {}).get("intent"),
                     "slots": (sample.corrected or sample.intent or {}).get("slots", {}), "corrected": sample.corrected is not None}
