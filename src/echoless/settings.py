@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     reconcile_grace_seconds: float = Field(
         60.0, description="On start, leftovers of a crashed write older than this are removed (younger ones may be another process's write in flight)."
     )
-    log_level: str = Field("INFO", description="Log level of the CLI and server (logs never carry content).")
+    log_level: str = Field("INFO", description="Log level of the server; other commands log warnings and errors only unless `echoless -v …` (logs never carry content).")
     stats_min_count: int = Field(5, ge=1, description="Analytics: any count below this (k) is suppressed in every display and export.")
 
     @field_validator("trusted_proxies")
