@@ -95,6 +95,18 @@ def test_parents_on_the_pages(hub: Hub) -> None:
         assert reply.status_code == 404
     assert "?member=tom" not in hub.use("owner").get("/household").text
     assert hub.visible("tom") == {item}
+    # the child's settings, on the Settings page: its parents only
+    settings = hub.use("alice").get("/settings", params={"member": "tom"})
+    assert settings.status_code == 200 and "tom&#39;s privacy settings" in settings.text and "/settings/tokens" not in settings.text
+    change = {"audio": "dont_save", "text": "7d", "action": "7d", "member": "tom"}
+    for outsider in ("owner", "bob"):
+        assert hub.use(outsider).get("/settings", params={"member": "tom"}).status_code == 404
+        assert hub.use(outsider).post("/settings", data={**change, "csrf_token": hub.csrf[outsider]}).status_code == 404
+    assert accounts.get_member(hub.home.vault, hub.members["tom"].id).settings["retention"]["text"] != "7d"
+    saved = hub.use("alice").post("/settings", data={**change, "csrf_token": hub.csrf["alice"]}, follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"] == "/settings?saved=1&member=tom"
+    assert accounts.get_member(hub.home.vault, hub.members["tom"].id).settings["retention"]["text"] == "7d"
+    assert accounts.get_member(hub.home.vault, hub.members["alice"].id).settings["retention"]["text"] == "forever"
     done = hub.use("alice").post("/delete", data={"scope": "all", "member": "tom", "csrf_token": hub.csrf["alice"]}, follow_redirects=False)
     assert done.status_code == 303 and hub.visible("tom") == set()
 

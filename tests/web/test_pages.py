@@ -101,6 +101,8 @@ def test_household_members_devices_and_tokens(hub: Hub) -> None:
     assert all(t.revoked_at for t in accounts.tokens(hub.home.vault, household, eve.id))  # the owner holds no key to eve
     assert redeem(hub, "eve", invitation_path(added.text), "eve's password").status_code == 303
     assert hub.sign_in("eve", "eve's password").status_code == 303
+    made = hub.use("eve").post("/settings/tokens", data={"csrf_token": hub.csrf["eve"]})  # eve makes her own token
+    hub.tokens["eve"] = re.search(r'<code class="token">(elm_[^<]+)</code>', made.text).group(1)
     hub.record("eve", "eve's words")
     c = hub.use("owner")
     assert c.post("/household/members", data={"name": "eve", "csrf_token": csrf}).status_code == 409

@@ -3,7 +3,7 @@ password or a token; a child profile with its parents — issue a new invitation
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,7 +23,7 @@ class NewMember(BaseModel):
     model_config = ConfigDict(extra="forbid")  # no `password`, no `token`: the member sets their own
 
     name: str = Field(..., min_length=1, max_length=200)
-    role: Role = Field(Role.ADULT, description="owner, adult or child.")
+    role: Literal["owner", "adult", "child"] = Field("adult", description="owner, adult or child.")
     parents: list[Annotated[str, Field(max_length=200)]] = Field(
         default_factory=list, max_length=20,
         description="A child profile's parents (names or ids of adults or owners); default: me.",

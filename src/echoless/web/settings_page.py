@@ -1,17 +1,21 @@
 """Settings: retention per part in plain words, saving recordings, deletion by voice, and the member's
-own API tokens (an owner can never mint a token for another adult: that would open their history)."""
+own API tokens (an owner can never mint a token for another adult: that would open their history).
+A child profile's parents set its retention here too (`?member=NAME`, vault/access.py): anyone else who
+names it gets the not-found of a member that does not exist."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from echoless.errors import BadRequest
 from echoless.privacy import preferences
 from echoless.vault import retention
 from echoless.vault import accounts
+from echoless.vault.access import history_subject, readable_members
 from echoless.web.pages import CheckedDep, SignedInDep, get_vault, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -41,11 +45,14 @@ def choices_for(child: bool) -> list[tuple[str, str]]:
     ]
 
 
-def _page(request: Request, member, status: int = 200, error: str | None = None, token: str | None = None) -> Response:  # type: ignore[no-untyped-def]
+def _page(request: Request, member, status: int = 200, error: str | None = None, token: str | None = None, subject=None) -> Response:  # type: ignore[no-untyped-def]
     vault = get_vault(request)
-    current = accounts.get_member(vault, member.id)
+    current = accounts.get_member(vault, (subject or member).id)
     prefs = preferences.of(current)
     return render(request, "settings.html", {
+        "subject": current,
+        "own": current.id == member.id,
+        "children": [m for m in readable_members(vault, member) if m.id != member.id],
         "prefs": prefs,
         "parts": PARTS,
         "choices": choices_for(prefs.child),
@@ -56,9 +63,13 @@ def _page(request: Request, member, status: int = 200, error: str | None = None,
     }, status=status)
 
 
+def _saved(me, subject) -> Response:  # type: ignore[no-untyped-def]
+    return redirect("/settings?saved=1" + ("" if subject.id == me.id else "&" + urlencode({"member": subject.name})))
+
+
 @router.get("/settings")
-def settings_page(request: Request, signed_in: SignedInDep) -> Response:
-    return _page(request, signed_in.member)
+def settings_page(request: Request, signed_in: SignedInDep, member: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    return _page(request, signed_in.member, subject=history_subject(get_vault(request), signed_in.member, member))
 
 
 @router.post("/settings")
@@ -69,24 +80,30 @@ def save_settings(
     text: Annotated[str, Form(max_length=20)],
     action: Annotated[str, Form(max_length=20)],
     voice_delete_all: Annotated[str | None, Form(max_length=5)] = None,
+    member: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
     vault = get_vault(request)
+    subject = history_subject(vault, signed_in.member, member)
     try:
         preferences.update(
-            vault, signed_in.member,
+            vault, subject,
             retention_changes={"audio": audio, "text": text, "action": action},
             voice_delete_all=voice_delete_all == "on",
         )
     except BadRequest as exc:
-        return _page(request, signed_in.member, status=exc.status, error=exc.message)
-    return redirect("/settings?saved=1")
+        return _page(request, signed_in.member, status=exc.status, error=exc.message, subject=subject)
+    return _saved(signed_in.member, subject)
 
 
 @router.post("/settings/recordings")
-def toggle_recordings(request: Request, signed_in: CheckedDep, saving: Annotated[str, Form(max_length=5)]) -> Response:
+def toggle_recordings(
+    request: Request, signed_in: CheckedDep, saving: Annotated[str, Form(max_length=5)],
+    member: Annotated[str | None, Form(max_length=200)] = None,
+) -> Response:
     vault = get_vault(request)
-    preferences.set_saving_recordings(vault, accounts.get_member(vault, signed_in.member.id), saving == "on")
-    return redirect("/settings?saved=1")
+    subject = history_subject(vault, signed_in.member, member)
+    preferences.set_saving_recordings(vault, subject, saving == "on")
+    return _saved(signed_in.member, subject)
 
 
 @router.post("/settings/tokens")
