@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from echoless.settings import Settings  # noqa: E402
-from echoless.vault import accounts  # noqa: E402
+from echoless.vault import accounts, devices  # noqa: E402
 from echoless.vault.instance import Vault, init_home
 from echoless.root import open_vault  # noqa: E402
 from echoless.vault.models import Device, Member  # noqa: E402
@@ -51,6 +51,12 @@ class Home:
         if retention is not None:
             member = set_retention(self.vault, member, retention)
         return member, token
+
+    def add_device(self, name: str, *, personal: Member | None = None, members: list[Member] = ()) -> tuple[Device, str]:  # type: ignore[assignment]
+        """A personal device of `personal`, else a shared device that may speak for `members`."""
+        if personal is not None:
+            return devices.add(self.vault, self.owner.household_id, name, kind="personal", member=personal.id)
+        return devices.add(self.vault, self.owner.household_id, name, members=[m.id for m in members])
 
     def member(self, member_id: str) -> Member:
         return accounts.get_member(self.vault, member_id)
@@ -99,5 +105,6 @@ def open_home(settings: Settings, backend: str) -> Home:
     household = accounts.create_household(vault)
     owner, owner_token = accounts.add_member(vault, household.id, "owner", "owner")
     owner = set_retention(vault, owner, KEEP_EVERYTHING)
-    device, device_token = accounts.add_device(vault, household.id, "kitchen speaker")
+    # A shared device that may speak for the owner (tests add members and personal devices as they need).
+    device, device_token = devices.add(vault, household.id, "kitchen speaker", members=[owner.id])
     return Home(settings, vault, owner, owner_token, device, device_token, backend)

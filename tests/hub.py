@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from apiclient import api, upload
 from homes import KEEP_EVERYTHING, Home
 from samples import tone_wav
+from echoless import root
 from echoless.vault import accounts, sessions
 from echoless.vault.models import Interaction, Member
 
@@ -55,13 +57,23 @@ class Hub:
             self.client.cookies.set(sessions.COOKIE, self.cookies[name])
         return self.client
 
-    def record(self, name: str, transcript: str, created_at: str | None = None) -> str:
+    def record(self, name: str, transcript: str, created_at: str | None = None, *, on_device: bool = False) -> str:
+        """Import an interaction for `name` with their own token (devices cannot import); `on_device`: as the
+        operator's `echoless record` would, heard on the household's kitchen speaker."""
         body: dict[str, Any] = {"transcript": transcript, "response": f"answer to {transcript}", "action": {"intent": "HassTurnOff", "result": "kitchen light off"}}
+        member = accounts.find_member(self.home.vault, self.home.owner.household_id, name)
+        if on_device:
+            when = datetime.fromisoformat(created_at) if created_at else None
+            item = root.import_recording(self.home.vault, member, self.home.device.id, tone_wav(0.2), transcript=transcript,
+                                         response=body["response"], action=body["action"], created_at=when)
+            assert item is not None
+            return item
         if created_at:
             body["created_at"] = created_at
         saved = dict(self.client.cookies)
         self.client.cookies.clear()
-        reply = upload(self.client, self.home.device_token, tone_wav(0.2), member=name, record=body)
+        token = self.tokens.get(name) or accounts.new_member_token(self.home.vault, member.id)
+        reply = upload(self.client, token, tone_wav(0.2), record=body)
         for key, value in saved.items():
             self.client.cookies.set(key, value)
         assert reply.status_code == 201, reply.text

@@ -10,7 +10,7 @@ from samples import tone_wav
 
 
 def record(client: Any, home: Home, transcript: str = "turn on the kitchen light") -> str:
-    reply = upload(client, home.device_token, tone_wav(0.2), member="owner", record={"transcript": transcript})
+    reply = upload(client, home.owner_token, tone_wav(0.2), record={"transcript": transcript})  # an import: the member's own
     assert reply.status_code == 201, reply.text
     return reply.json()["id"]
 

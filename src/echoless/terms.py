@@ -47,6 +47,19 @@ class Role(StrEnum):
     OWNER = "owner"
     ADULT = "adult"
     CHILD = "child"
+    # The hidden member row that holds a shared device's shared history (vault/devices.py): never listed,
+    # never signed in, never given a token; not a role anyone can be given.
+    SHARED = "shared"
 
 
-ROLES: tuple[Role, ...] = (Role.OWNER, Role.ADULT, Role.CHILD)
+ROLES: tuple[Role, ...] = (Role.OWNER, Role.ADULT, Role.CHILD)  # the roles a member can be given
+
+
+class DeviceKind(StrEnum):
+    """Whom a device speaks for (PRIVACY_MODEL §4)."""
+
+    PERSONAL = "personal"  # one member: every request it sends is theirs
+    SHARED = "shared"  # the members the owner listed; anything else goes to its shared history
+
+
+DEVICE_KINDS: tuple[DeviceKind, ...] = (DeviceKind.PERSONAL, DeviceKind.SHARED)

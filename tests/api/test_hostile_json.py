@@ -44,7 +44,7 @@ def _no_errors_logged(caplog: pytest.LogCaptureFixture) -> None:
 def test_a_deeply_nested_record_is_a_400(home: Home, record: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     with api(home.settings) as client:
-        reply = upload(client, home.device_token, tone_wav(0.2), member="owner", record=record)
+        reply = upload(client, home.owner_token, tone_wav(0.2), record=record)
     assert reply.status_code == 400, reply.text
     assert reply.json()["error"]["code"] == "invalid-record"
     assert _rows(home) == 0
@@ -53,7 +53,7 @@ def test_a_deeply_nested_record_is_a_400(home: Home, record: str, caplog: pytest
 
 def test_brackets_inside_strings_are_only_text(home: Home) -> None:
     with api(home.settings) as client:
-        reply = upload(client, home.device_token, tone_wav(0.2), member="owner", record={"transcript": "[{" * 100, "response": "\\\"[["})
+        reply = upload(client, home.owner_token, tone_wav(0.2), record={"transcript": "[{" * 100, "response": "\\\"[["})
     assert reply.status_code == 201, reply.text
     assert client_json.depth(json.dumps({"a": ["[[[", "\\\"]]", {"b": "{"}]})) == 3
 

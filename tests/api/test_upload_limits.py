@@ -66,10 +66,10 @@ def test_a_streamed_oversized_upload_is_cut_off_at_the_cap(home: Home) -> None:
 
 
 def test_an_oversized_record_field_is_refused_as_it_arrives(home: Home) -> None:
-    headers = {**MULTIPART, **bearer(home.device_token)}
+    headers = {**MULTIPART, **bearer(home.owner_token)}  # imports are the member's own
     record = '{"transcript": "' + "x" * (2 * uploads.MAX_FIELD_BYTES) + '"}'
     with api(home.settings) as client:
-        reply = post(client, "/v1/interactions", headers, multipart(BOUNDARY, {"member": "owner", "record": record}, 1000))
+        reply = post(client, "/v1/interactions", headers, multipart(BOUNDARY, {"record": record}, 1000))
     assert reply.status == 400 and reply.json()["error"]["code"] == "invalid-record"
     assert _rows(home) == 0
 
@@ -87,7 +87,7 @@ def test_uploads_are_never_spooled_to_disk(home: Home, tmp_path: Path, monkeypat
     audio = tone_wav(12.0, rate=96000)  # 2.3 MB, 12 seconds
     assert len(audio) > 2 * 1024 * 1024
     with api(home.settings) as client:
-        reply = upload(client, home.device_token, audio, member="owner", record={"transcript": "big"})
+        reply = upload(client, home.owner_token, audio, record={"transcript": "big"})
         assert reply.status_code == 201, reply.text
         fetched = client.get(f"/v1/interactions/{reply.json()['id']}/audio", headers=bearer(home.owner_token))
     assert fetched.content == audio

@@ -61,7 +61,7 @@ def test_members_and_devices(data_home: Path) -> None:
     bob = json.loads(run(data_home, "members", "add", "bob", "--json").stdout)
     assert bob["token"].startswith("elm_")
     assert {m["name"] for m in json.loads(run(data_home, "members", "list", "--json").stdout)} == {"owner", "bob"}
-    run(data_home, "devices", "add", "hall speaker")
+    run(data_home, "devices", "add", "hall speaker", "--shared", "--member", "owner")
     assert "hall speaker" in run(data_home, "devices", "list").stdout
     duplicate = run(data_home, "members", "add", "bob", ok=False)
     assert duplicate.returncode == 2 and "member-exists" in duplicate.stderr

@@ -78,9 +78,9 @@ def _load(
                 else:
                     mark = canary("CRASH").encode()
                     reply = client.post(
-                        "/v1/interactions", headers={"Authorization": f"Bearer {device}"},
+                        "/v1/interactions", headers={"Authorization": f"Bearer {owner}"},  # imports: the member's own
                         files={"audio": ("a.wav", tone_wav(0.1, marker=mark))},
-                        data={"member": "owner", "record": f'{{"transcript": "{mark.decode()}"}}'},
+                        data={"record": f'{{"transcript": "{mark.decode()}"}}'},
                     )
                     if reply.status_code == 201:
                         acked[reply.json()["id"]] = mark

@@ -18,9 +18,9 @@ def _files(home: Home) -> set[str]:
 def test_export_holds_everything_kept_and_leaves_nothing_behind(home: Home) -> None:
     jfk = speech("jfk_ask_not.wav").read_bytes()
     with api(home.settings) as client:
-        kept = upload(client, home.device_token, jfk, member="owner",
+        kept = upload(client, home.owner_token, jfk,
                       record={"transcript": "ask not", "response": "noted", "action": {"result": "nothing"}}).json()["id"]
-        gone = upload(client, home.device_token, tone_wav(0.2), member="owner", record={"transcript": "delete me"}).json()["id"]
+        gone = upload(client, home.owner_token, tone_wav(0.2), record={"transcript": "delete me"}).json()["id"]
         job = client.delete(f"/v1/interactions/{gone}", headers=bearer(home.owner_token)).json()
         purged(client, home.owner_token, job["id"])
         before = _files(home)

@@ -30,9 +30,8 @@ def _record(client, home: Home, n: int) -> list[Item]:  # type: ignore[no-untype
         marks = [canary("AUDIO"), canary("HEARD"), canary("SAID"), canary("DID")]
         reply = upload(
             client,
-            home.device_token,
+            home.owner_token,  # an import: the member's own token
             tone_wav(0.4, marker=marks[0].encode()),
-            member="owner",
             record={"transcript": f"please {marks[1]}", "response": f"okay {marks[2]}", "action": {"result": marks[3]}},
         )
         assert reply.status_code == 201, reply.text

@@ -17,7 +17,7 @@ from samples import tone_wav
 
 def _at(client, home: Home, when: datetime) -> str:  # type: ignore[no-untyped-def]
     record = {"transcript": f"said at {when:%H}", "response": "ok", "action": {"result": "done"}, "created_at": when.isoformat()}
-    return upload(client, home.device_token, tone_wav(0.1), member="owner", record=record).json()["id"]
+    return upload(client, home.owner_token, tone_wav(0.1), record=record).json()["id"]
 
 
 def test_defaults_are_the_privacy_models() -> None:

@@ -17,7 +17,7 @@ from echoless.pipeline import homes
 def test_history_grouped_by_day_and_filtered(hub: Hub) -> None:
     c = hub.use("owner")
     assert "No voice history" in c.get("/history").text
-    old = hub.record("owner", "the first of may", created_at="2026-05-01T12:00:00+00:00")
+    old = hub.record("owner", "the first of may", created_at="2026-05-01T12:00:00+00:00", on_device=True)
     new = hub.record("owner", "the third of may", created_at="2026-05-03T12:00:00+00:00")
     page = c.get("/history").text
     assert page.index("the third of may") < page.index("the first of may")

@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from echoless import __version__, root
-from echoless.api import account, deletions, errors, export, home, interactions, members, preferences, stream
+from echoless.api import account, deletions, devices, errors, export, home, interactions, members, preferences, stream
 from echoless.api import receipts as proofs
 from echoless.api import sharing as skills_api
+from echoless.api import health
 from echoless.api.bus import EventBus
 from echoless.api.middleware import Hardening
 from echoless.api import derived as derived
@@ -25,7 +26,8 @@ _LOGGER = logging.getLogger(__name__)
 DESCRIPTION = """A self-hosted voice assistant whose voice history belongs to its users.
 
 Authenticate with `Authorization: Bearer <token>`: a **member token** (`elm_…`) reads and deletes
-that member's own history; a **device token** (`eld_…`) may only submit interactions. The Privacy
+that member's own history; a **device token** (`eld_…`) may only submit interactions: a personal device's are
+its member's, a shared device's those of the member named when it may speak for them, else its shared history. The Privacy
 Hub's session cookie also works here; requests that change something then need `X-CSRF-Token`. Every error has
 the shape `{"error": {"code": "...", "message": "...", "status": 404}}` with a stable `code`."""
 
@@ -37,6 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.vault = vault
         app.state.bus = EventBus()
         runner = root.start_background(vault)
+        app.state.warmed = health.start_warming(vault)
         timekeeper = Timekeeper(vault, app.state.bus.publish)
         timekeeper.start()
         try:
@@ -61,10 +64,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(skills_api.router)
     app.include_router(account.router)  # /v1/me: my password, my tokens, resets of my access
     app.include_router(members.router)  # /v1/household/members: invitations, parents, resets (owner)
+    app.include_router(devices.router)  # /v1/household/devices: personal and shared devices (owner)
     privacy_hub.install(app)  # the Privacy Hub pages (web/), signed in with a session cookie
 
-    @app.get("/healthz", tags=["meta"], summary="Liveness")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    app.include_router(health.router)  # /healthz, /readyz
 
     return app

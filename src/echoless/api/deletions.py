@@ -16,7 +16,7 @@ from echoless.privacy import deletion
 from echoless.vault.access import history_subject
 
 router = APIRouter(prefix="/v1", tags=["deletions"])
-SubjectQuery = Annotated[str | None, Query(alias="member", max_length=200, description="A child profile's name or id (its parents only); default: me.")]
+SubjectQuery = Annotated[str | None, Query(alias="member", max_length=200, description="A child profile's name or id (its parents only), or a shared device's name for its shared history (the owner and the adults it lists); default: me.")]
 
 
 class DeletionRequest(BaseModel):
@@ -31,11 +31,11 @@ def create_deletion(vault: VaultDep, member: MemberDep, request: DeletionRequest
     if request.scope == "range" and request.since is None and request.until is None:
         raise BadRequest("a range needs `since`, `until` or both", code=ErrorCode.INVALID_RANGE)
     job = root.request_deletion(
-        vault, history_subject(vault, member, of), request.scope, ids=request.ids or [], since=aware(request.since), until=aware(request.until)
+        vault, history_subject(vault, member, of, shared=True), request.scope, ids=request.ids or [], since=aware(request.since), until=aware(request.until)
     )
     return deletion.job_json(job)
 
 
 @router.get("/deletions/{job_id}", summary="A deletion's state: requested, shredded, purged")
 def get_deletion(vault: VaultDep, member: MemberDep, job_id: str, of: SubjectQuery = None) -> dict[str, Any]:
-    return deletion.job_json(deletion.get_job(vault, history_subject(vault, member, of), job_id))
+    return deletion.job_json(deletion.get_job(vault, history_subject(vault, member, of, shared=True), job_id))

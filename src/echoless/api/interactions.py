@@ -1,4 +1,5 @@
-"""/v1/interactions: record (devices and members), review and delete (members, their own only)."""
+"""/v1/interactions: record (devices and members; imports by members only), review and delete (members: their
+own, their child profiles', and the shared histories they may see)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 
 from echoless import root
 from echoless.terms import Scope
-from echoless.errors import BadRequest, ErrorCode
+from echoless.errors import BadRequest, ErrorCode, Forbidden
 from echoless.privacy import deletion
-from echoless.vault import accounts, interactions
+from echoless.vault import accounts, devices, interactions
 from echoless.api import records, uploads
 from echoless.api.deps import MemberDep, PrincipalDep, VaultDep
 from echoless.vault.access import history_subject
@@ -22,18 +23,19 @@ from echoless.vault.instance import Vault
 from echoless.vault.models import Member
 
 router = APIRouter(prefix="/v1", tags=["interactions"])
-# The household owner may name a child profile here; any other member answers 404 (vault/access.py).
+# A parent may name their child profile, the owner or a listed adult a shared device's history; any other
+# name answers 404 (vault/access.py).
 SubjectQuery = Annotated[
-    str | None, Query(alias="member", description="A child profile's name or id (the household owner only); default: me.")
+    str | None, Query(alias="member", description="A child profile's name or id (its parents only), or a shared "
+                      "device's name for its shared history (the owner and the adults it lists); default: me.")
 ]
 aware = records.aware
 
 
 def _who(vault: Vault, principal: accounts.Principal, member_name: str | None) -> tuple[Member, str | None]:
     if principal.kind == "device":
-        if not member_name:
-            raise BadRequest("a device must name the member who spoke (form field `member`)", code=ErrorCode.MEMBER_REQUIRED)
-        return accounts.find_member(vault, principal.household_id, member_name), principal.device.id  # type: ignore[union-attr]
+        assert principal.device is not None
+        return devices.speaker(vault, principal.device, member_name), principal.device.id
     assert principal.member is not None
     if member_name and member_name not in (principal.member.name, principal.member.id):
         raise BadRequest("a member token records for its own member only", code=ErrorCode.MEMBER_MISMATCH)
@@ -42,11 +44,12 @@ def _who(vault: Vault, principal: accounts.Principal, member_name: str | None) -
 
 _UPLOAD_FIELDS = {
     "audio": {"type": "string", "contentMediaType": "application/octet-stream", "description": "The recording, any common audio format."},
-    "member": {"type": "string", "description": "Name or id of the member who spoke (device tokens)."},
+    "member": {"type": "string", "description": "Name or id of the member who spoke (device tokens). A personal device "
+               "speaks only for its member; a shared device for the members it lists, anything else going to its shared history."},
     "record": {
         "type": "string",
         "description": "Optional JSON {transcript, response, action, created_at}: store this text instead of running "
-        f"the pipeline (import). At most {uploads.MAX_FIELD_BYTES} bytes, nested at most {records.MAX_DEPTH} deep.",
+        f"the pipeline (import; member tokens and sign-ins only, refused to devices). At most {uploads.MAX_FIELD_BYTES} bytes, nested at most {records.MAX_DEPTH} deep.",
     },
 }
 
@@ -74,6 +77,9 @@ async def create_interaction(
 def _record(vault: Vault, principal: accounts.Principal, form: uploads.Form, speak: bool) -> dict[str, Any]:
     data = uploads.require_file(form, "audio")
     imported = records.parse(form.fields.get("record"))
+    if imported is not None and principal.kind == "device":  # PRIVACY_MODEL §4: a device submits what it heard
+        raise Forbidden("a device submits what it heard; importing text with its own time is for a member's own "
+                        "token or sign-in (or the operator's `echoless record`)", code=ErrorCode.DEVICE_CANNOT_IMPORT)
     who, device_id = _who(vault, principal, form.fields.get("member"))
     if imported is not None:
         item_id = root.import_recording(
@@ -110,7 +116,7 @@ def list_interactions(
         str | None, Query(max_length=200, description="Only items whose transcript or response has all these words (as prefixes of 3+ letters).")
     ] = None,
 ) -> dict[str, Any]:
-    member = history_subject(vault, member, of)
+    member = history_subject(vault, member, of, shared=True)
     if search is not None:
         from echoless.derived import search as index  # the keyed-token index (PRIVACY_MODEL §3.3)
 
@@ -127,7 +133,7 @@ def list_interactions(
 
 @router.get("/interactions/{item_id}", summary="Show one interaction")
 def get_interaction(vault: VaultDep, member: MemberDep, item_id: str, of: SubjectQuery = None) -> dict[str, Any]:
-    return interactions.get(vault, history_subject(vault, member, of), item_id).to_json()
+    return interactions.get(vault, history_subject(vault, member, of, shared=True), item_id).to_json()
 
 
 @router.get(
@@ -137,11 +143,11 @@ def get_interaction(vault: VaultDep, member: MemberDep, item_id: str, of: Subjec
     responses={200: {"content": {"audio/*": {}}}},
 )
 def get_audio(vault: VaultDep, member: MemberDep, item_id: str, of: SubjectQuery = None) -> Response:
-    data, content_type = interactions.audio(vault, history_subject(vault, member, of), item_id)
+    data, content_type = interactions.audio(vault, history_subject(vault, member, of, shared=True), item_id)
     return Response(content=data, media_type=content_type, headers={"Cache-Control": "no-store"})
 
 
 @router.delete("/interactions/{item_id}", summary="Delete one interaction (returns once its keys are destroyed)")
 def delete_interaction(vault: VaultDep, member: MemberDep, item_id: str, of: SubjectQuery = None) -> dict[str, Any]:
-    job = root.request_deletion(vault, history_subject(vault, member, of), Scope.ITEMS, ids=[item_id])
+    job = root.request_deletion(vault, history_subject(vault, member, of, shared=True), Scope.ITEMS, ids=[item_id])
     return deletion.job_json(job)

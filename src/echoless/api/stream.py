@@ -27,7 +27,7 @@ from echoless.errors import BadRequest, EcholessError, ErrorCode
 from echoless.pipeline import events as ev
 from echoless.pipeline.run import RunResult
 from echoless.pipeline.vad import SPEECH_END, SPEECH_START, Endpointer
-from echoless.vault import accounts
+from echoless.vault import accounts, devices
 from echoless.vault.instance import Vault
 
 _LOGGER = logging.getLogger(__name__)
@@ -89,16 +89,14 @@ async def stream(websocket: WebSocket) -> None:
         header = websocket.headers.get("authorization", "")
         token = header.removeprefix("Bearer ").strip() or start.get("token")
         principal = await run_in_threadpool(accounts.authenticate, vault, token)
-        if principal.kind == "device":
-            if not start.get("member"):
-                raise BadRequest("a device must name the member who speaks", code=ErrorCode.MEMBER_REQUIRED)
-            member = await run_in_threadpool(accounts.find_member, vault, principal.household_id, start["member"])
+        if principal.kind == "device":  # a personal device's member, or whom a shared one may speak for
+            member = await run_in_threadpool(devices.speaker, vault, principal.device, start.get("member"))
             device_id = principal.device.id  # type: ignore[union-attr]
         else:
             member, device_id = principal.member, None
     except EcholessError as exc:
         await sock.send(ev.ERROR, code=exc.code, message=exc.message)
-        await websocket.close(code=4401 if exc.status == 401 else 4400)
+        await websocket.close(code=4401 if exc.status == 401 else 4403 if exc.status == 403 else 4400)
         return
     except WebSocketDisconnect:
         return

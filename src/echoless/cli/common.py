@@ -20,7 +20,7 @@ from rich.table import Table
 from echoless.terms import Role
 from echoless.errors import BadRequest, EcholessError, ErrorCode, NotFound
 from echoless.settings import Settings
-from echoless.vault import accounts
+from echoless.vault import accounts, devices
 from echoless.vault.instance import Vault
 from echoless.root import open_vault
 from echoless.vault.models import Member
@@ -44,10 +44,17 @@ def vault() -> Iterator[Vault]:
 
 
 def member(v: Vault, name: str | None) -> Member:
-    """The member a command acts for: the one named, else the household's owner."""
+    """The member a command acts for: the one named (or a shared device's history, by the device's name), else
+    the household's owner."""
     household = accounts.default_household(v)
     if name:
-        return accounts.find_member(v, household.id, name)
+        try:
+            return accounts.find_member(v, household.id, name)
+        except accounts.UnknownMember:
+            shared = devices.find_shared(v, household.id, name)  # the operator reaches every history
+            if shared is None:
+                raise
+            return shared
     everyone = accounts.members(v, household.id)
     owners = [m for m in everyone if m.role == Role.OWNER]
     return (owners or everyone)[0]

@@ -11,7 +11,7 @@ from rich.table import Table
 from echoless import root
 from echoless.cli.common import console, member, print_json, progress, vault
 from echoless.pipeline import home as home_model
-from echoless.vault import accounts
+from echoless.vault import accounts, devices
 from echoless.pipeline import homes
 
 home_app = typer.Typer(help="The household's devices and areas (what the assistant can switch).", no_args_is_help=True)
@@ -88,9 +88,10 @@ def demo(
                 if state.find_device(device.name) is None:
                     home_model.add_device(state, device.name, device.kind, device.area)
         speakers = {d.name: d for d in accounts.devices(v, household.id)}
-        for name in ("kitchen speaker", "living room speaker"):
+        everyone = [m.id for m in accounts.members(v, household.id)]
+        for name in ("kitchen speaker", "living room speaker"):  # shared devices that speak for every member
             if name not in speakers:
-                speakers[name] = accounts.add_device(v, household.id, name)[0]
+                speakers[name] = devices.add(v, household.id, name, members=everyone)[0]
         who = member(v, user)
         if who.settings.get("demo_loaded"):
             console.print("The demo is already loaded; nothing changed.")

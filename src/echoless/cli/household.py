@@ -47,13 +47,6 @@ def members_password(name: str) -> None:
     console.print(f"Password set for [bold]{member.name}[/bold]; {ended} sign-in(s) ended.", highlight=False)
 
 
-def devices_remove(name: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Remove a device and its tokens (its past interactions stay in the members' history)."""
-    with vault() as v:
-        device = accounts.remove_device(v, accounts.default_household(v).id, name)
-    print_json({"id": device.id, "name": device.name, "removed": True}) if as_json else console.print(f"Removed device {device.name}.", highlight=False)
-
-
 @tokens_app.command("list")
 def tokens_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the household's tokens by their public id (the tokens themselves are never stored)."""
@@ -91,5 +84,4 @@ def tokens_revoke(
 def register(app: typer.Typer, members_app: typer.Typer, devices_app: typer.Typer) -> None:
     members_app.command("remove")(members_remove)
     members_app.command("password")(members_password)
-    devices_app.command("remove")(devices_remove)
     app.add_typer(tokens_app, name="tokens")

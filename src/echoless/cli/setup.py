@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from echoless.terms import Role
+from echoless.terms import DeviceKind, Role
 from echoless.cli import access, household
+from echoless.cli import devices as devices_cli
 from echoless.cli.common import console, print_json, print_table, settings, vault
 from echoless.cli.household import read_password_stdin
-from echoless.vault import accounts, credentials, parents
+from echoless.vault import accounts, credentials, devices, parents
 from echoless.vault.instance import init_home
 from echoless.root import open_vault
 
@@ -20,7 +21,7 @@ devices_app = typer.Typer(help="Devices of the household.", no_args_is_help=True
 def init(
     household: Annotated[str, typer.Option(help="Name of the first household.")] = "Home",
     member: Annotated[str, typer.Option(help="Name of the first member (the owner).")] = "owner",
-    device: Annotated[str, typer.Option(help="Name of the first device.")] = "this-computer",
+    device: Annotated[str, typer.Option(help="Name of the first device (personal to the owner).")] = "this-computer",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Create the data home: databases, blob folder, master and signing keys, a first household."""
@@ -34,7 +35,8 @@ def init(
             return
         home = accounts.create_household(v, household)
         owner, member_token = accounts.add_member(v, home.id, member, Role.OWNER)
-        first_device, device_token = accounts.add_device(v, home.id, device)
+        # The first device is the owner's own computer: personal (see README, "Devices").
+        first_device, device_token = devices.add(v, home.id, device, kind=DeviceKind.PERSONAL, member=owner.id)
     finally:
         v.close()
     if as_json:
@@ -98,28 +100,6 @@ def members_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     print_table(("name", "role", "id"), [(m.name, m.role, m.id) for m in found], ids={"id"})
 
 
-@devices_app.command("add")
-def devices_add(name: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Add a device and print its token once."""
-    with vault() as v:
-        added, token = accounts.add_device(v, accounts.default_household(v).id, name)
-    if as_json:
-        print_json({"id": added.id, "name": added.name, "token": token})
-    else:
-        console.print(f"Device [bold]{added.name}[/bold] token (shown once): {token}", highlight=False, soft_wrap=True)
-
-
-@devices_app.command("list")
-def devices_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """List the household's devices."""
-    with vault() as v:
-        found = accounts.devices(v, accounts.default_household(v).id)
-    if as_json:
-        print_json([{"id": d.id, "name": d.name} for d in found])
-        return
-    print_table(("name", "id"), [(d.name, d.id) for d in found], ids={"id"})
-
-
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default: settings).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: settings).")] = None,
@@ -136,6 +116,7 @@ def serve(
         port=port or config.port,
         log_level=config.log_level.lower(),
         access_log=False,
+        proxy_headers=False,  # forwarded headers are trusted by echoless alone, from ECHOLESS_TRUSTED_PROXIES
     )
 
 
@@ -145,4 +126,5 @@ def register(app: typer.Typer) -> None:
     app.add_typer(members_app, name="members")
     app.add_typer(devices_app, name="devices")
     household.register(app, members_app, devices_app)
+    devices_cli.register(devices_app)
     access.register(members_app)  # members invite, members reset

@@ -106,7 +106,7 @@ def run(
             if skill is not None:
                 match = IntentMatch(name=skill.intent_name, slots=dict(skill.slots), response=skill.intent)
             publish(ev.INTENT_END, intent=match.name if match else None, slots=match.slots if match else {})
-            outcome = _act(vault, member, match, home, now) if skill is None else None
+            outcome = _act(vault, member, device_id, match, home, now) if skill is None else None
         if skill is not None:  # outside the household's lock: a slow skill holds nothing up
             outcome = _ask_skill(vault, member, skill, transcript.text)
         publish(ev.ACTION_END, action=outcome.action)
@@ -157,9 +157,9 @@ def _succeeded(match: IntentMatch | None, outcome: Outcome) -> bool:
     return match is not None and (outcome.action or {}).get("success", True) is not False
 
 
-def _act(vault: Vault, member: Member, match: IntentMatch | None, home: Any, now: datetime) -> Outcome:
+def _act(vault: Vault, member: Member, device_id: str | None, match: IntentMatch | None, home: Any, now: datetime) -> Outcome:
     if match is not None and is_privacy_intent(match.name):
-        return privacy.handle(vault, member, match, now)
+        return privacy.handle(vault, member, match, now, device_id)  # a device's reach is limited
     result = act(match, home, now=now)
     action = {
         "intent": result.intent,

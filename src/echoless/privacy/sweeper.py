@@ -1,6 +1,7 @@
 """The retention sweep: under each member's current settings, find the parts whose time is up and
 hand them to the deletion journal. Expiry is computed from the settings at sweep time, so shortening
-a setting applies to existing history at the next sweep."""
+a setting applies to existing history at the next sweep. A shared device's history is swept under the
+strictest retention of the members the device serves, as they are at sweep time."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from echoless.privacy import deletion
-from echoless.vault import retention
+from echoless.vault import devices
 from echoless.vault.retention import CHOICES, RETENTION_PARTS
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
@@ -35,7 +36,7 @@ def expire_due(vault: Vault, now: datetime | None = None) -> dict[str, int]:
     whole = partial = batched = 0
     due: list[tuple[str, list[str], list[str]]] = []  # one deletion job each, run together by the thousands
     for member in members:
-        choices = retention.retention_of(member.settings)
+        choices = devices.retention_for(vault, member)  # a shared history: its members' strictest
         expired: dict[str, set[str]] = {}
         with vault.data.read() as session:
             visible = (

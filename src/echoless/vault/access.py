@@ -2,12 +2,14 @@
 
 A member reads and deletes their own history. A child profile's parents (vault/parents.py) may also
 review and delete that child's history — and nobody else's: asking for another adult's history, or for a
-child one is not a parent of, answers exactly like asking for a member that does not exist."""
+child one is not a parent of, answers exactly like asking for a member that does not exist. A shared
+device's history is read and deleted by the owner and the adults the device lists (vault/devices.py)."""
 
 from __future__ import annotations
 
 from echoless.errors import ErrorCode, NotFound
-from echoless.vault import accounts, parents
+from echoless.terms import Role
+from echoless.vault import accounts, devices, parents
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
 
@@ -22,13 +24,19 @@ def may_manage_history(actor: Member, subject: Member) -> bool:
     return parents.is_parent(actor, subject)
 
 
-def history_subject(vault: Vault, actor: Member, member: str | None) -> Member:
-    """The member whose history `actor` acts on: themselves, or the child profile named by `member`."""
+def history_subject(vault: Vault, actor: Member, member: str | None, *, shared: bool = False) -> Member:
+    """The member whose history `actor` acts on: themselves, or the child profile named by `member`; with
+    `shared` (reading and deleting history), also a shared device's history the actor may see (its device's
+    name: the owner and the adults listed on it, vault/devices.py)."""
     if not member or member in (actor.id, actor.name):
         return accounts.get_member(vault, actor.id)
     try:
         subject = accounts.find_member(vault, actor.household_id, member)
     except NotFound:
+        subject = devices.find_shared(vault, actor.household_id, member) if shared else None
+    if subject is not None and subject.role == Role.SHARED:
+        if devices.may_see(vault, actor, subject):
+            return subject
         subject = None
     if subject is None or not may_manage_history(actor, subject):
         raise NoSuchHistory("no such member")

@@ -90,17 +90,7 @@ def add_member(vault: Vault, household_id: str, name: str, role: str = Role.ADUL
     return member, token
 
 
-def add_device(vault: Vault, household_id: str, name: str) -> tuple[Device, str]:
-    device = Device(id=new_id(), household_id=household_id, name=_check_name(name), created_at=utcnow())
-    try:
-        with vault.data.write() as session:
-            session.add(device)
-            session.flush()
-            token = _issue_token(session, "device", device.id)
-            audit.append_in(session, audit.DEVICE_ADDED, subject=device.id)
-    except IntegrityError as exc:
-        raise Conflict(f"a device named {name!r} already exists", code=ErrorCode.DEVICE_EXISTS) from exc
-    return device, token
+check_name = _check_name  # devices are added by vault/devices.py (personal or shared)
 
 
 def new_member_token(vault: Vault, member_id: str) -> str:
@@ -140,7 +130,9 @@ def default_household(vault: Vault) -> Household:
 
 def members(vault: Vault, household_id: str) -> list[Member]:
     with vault.data.read() as session:
-        return list(session.scalars(select(Member).where(Member.household_id == household_id).order_by(Member.created_at)))
+        # A shared device's history has a member row of its own (vault/devices.py): never listed as a member.
+        return list(session.scalars(select(Member).where(
+            Member.household_id == household_id, Member.role != Role.SHARED).order_by(Member.created_at)))
 
 
 def devices(vault: Vault, household_id: str) -> list[Device]:
@@ -152,7 +144,8 @@ def find_member(vault: Vault, household_id: str, name_or_id: str) -> Member:
     with vault.data.read() as session:
         found = session.scalars(
             select(Member).where(
-                Member.household_id == household_id, (Member.name == name_or_id) | (Member.id == name_or_id)
+                Member.household_id == household_id, (Member.name == name_or_id) | (Member.id == name_or_id),
+                Member.role != Role.SHARED,  # a shared history is found by vault/devices.py only
             )
         ).first()
     if found is None:
@@ -291,15 +284,6 @@ def new_device_token(vault: Vault, device_id: str) -> str:
 
 
 # Removal ---------------------------------------------------------------------------------------
-def remove_device(vault: Vault, household_id: str, name_or_id: str) -> Device:
-    """Remove a device and its tokens. Its past interactions stay the members' own history."""
-    device = find_device(vault, household_id, name_or_id)
-    with vault.data.write() as session:
-        session.execute(delete(Token).where(Token.subject_id == device.id))
-        session.execute(delete(Device).where(Device.id == device.id))
-    return device
-
-
 def removable_member(vault: Vault, household_id: str, name_or_id: str) -> Member:
     """The member to remove, once it is clear the household keeps an owner."""
     member = find_member(vault, household_id, name_or_id)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from echoless.content import Content
 from echoless.errors import BadRequest, ErrorCode, NotFound
 from echoless.vault import retention
-from echoless.vault import crypto
+from echoless.vault import crypto, devices
 from echoless.vault.accounts import new_id
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
@@ -116,8 +116,9 @@ def _aad(member_id: str, item_id: str, part: str) -> bytes:
 
 
 def record(vault: Vault, member: Member, device_id: str | None, new: NewInteraction) -> Interaction | None:
-    """Store one interaction under the member's retention settings; None when nothing is to be kept."""
-    choices = retention.retention_of(member.settings)
+    """Store one interaction under the member's retention settings (a shared history: the strictest of the
+    members its device serves); None when nothing is to be kept."""
+    choices = devices.retention_for(vault, member)
     created = new.created_at or utcnow()
     has_text = new.transcript is not None or new.response is not None
     parts = [
@@ -276,7 +277,7 @@ def _device_names(session: Any, ids: set[str]) -> dict[str, str]:
 
 def _views(vault: Vault, member: Member, rows: list[Interaction], names: dict[str, str]) -> Iterator[InteractionView]:
     keys = vault.keyring.part_keys_many(member.id, member.key_id, [r.id for r in rows])
-    choices = retention.retention_of(member.settings)
+    choices = devices.retention_for(vault, member)
     for row in rows:
         yield _view(member, row, keys.get(row.id, {}), names, choices)
 
@@ -343,7 +344,7 @@ def get(vault: Vault, member: Member, item_id: str) -> InteractionView:
     with vault.data.read() as session:
         names = _device_names(session, {row.device_id} if row.device_id else set())
     keys = vault.keyring.part_keys(member.id, member.key_id, row.id)
-    return _view(member, row, keys, names, retention.retention_of(member.settings))
+    return _view(member, row, keys, names, devices.retention_for(vault, member))
 
 
 def audio(vault: Vault, member: Member, item_id: str) -> tuple[bytes, str]:
@@ -355,8 +356,11 @@ def audio(vault: Vault, member: Member, item_id: str) -> tuple[bytes, str]:
     return crypto.decrypt(keys["audio"], blob, _aad(member.id, row.id, "audio")), row.audio_type
 
 
-def last(vault: Vault, member: Member) -> InteractionView | None:
-    page = history(vault, member, limit=1)
+def last(
+    vault: Vault, member: Member, *, device_id: str | None = None, since: datetime | None = None
+) -> InteractionView | None:
+    """The member's newest item (only from `device_id`, only at or after `since`, when given)."""
+    page = history(vault, member, since=since, device_id=device_id, limit=1)
     return page.items[0] if page.items else None
 
 
@@ -371,11 +375,17 @@ class Summary:
     oldest: datetime | None
 
 
-def summary(vault: Vault, member: Member) -> Summary:
+def summary(vault: Vault, member: Member, *, device_id: str | None = None, since: datetime | None = None) -> Summary:
+    """Counts of what is kept (only from `device_id`, only at or after `since`, when given)."""
     from sqlalchemy import func
 
     member = _current_member(vault, member.id)
-    visible = _visible(member).subquery()
+    query = _visible(member)
+    if device_id is not None:
+        query = query.where(Interaction.device_id == device_id)
+    if since is not None:
+        query = query.where(Interaction.created_at >= since)
+    visible = query.subquery()
     with vault.data.read() as session:
         row = session.execute(
             select(

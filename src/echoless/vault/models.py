@@ -33,7 +33,7 @@ class Member(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"))
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16), default="adult")  # owner | adult | child
+    role: Mapped[str] = mapped_column(String(16), default="adult")  # owner | adult | child | shared (terms.Role)
     # The member key that wraps current data keys; "delete everything" destroys it and starts a new one.
     key_id: Mapped[str] = mapped_column(String(32))
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -52,6 +52,11 @@ class Device(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Whom it speaks for (vault/devices.py): personal (member_id is that member) or shared (member_id is the
+    # hidden member holding its shared history; `members` lists the member ids it may speak for).
+    kind: Mapped[str] = mapped_column(String(16), default="shared")
+    member_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    members: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class Token(Base):

@@ -60,3 +60,19 @@ def saves(choice: str) -> bool:
 def expiry(created_at: datetime, choice: str) -> datetime | None:
     span = CHOICES[choice]
     return None if span is None else created_at + span
+
+
+def _span(choice: str) -> timedelta:
+    span = CHOICES[choice]
+    return timedelta.max if span is None else span
+
+
+def strictest(choices: list[dict[str, str]], *, child: bool) -> dict[str, str]:
+    """Per part, the shortest of several members' choices (a shared device's history is kept no longer
+    than any member it serves would keep their own); with a child among them, 30 days at most."""
+    if not choices:
+        return dict(DEFAULTS)
+    kept = {part: min((c[part] for c in choices), key=_span) for part in RETENTION_PARTS}
+    if child:
+        kept = {part: choice if _span(choice) <= CHILD_LIMIT else "30d" for part, choice in kept.items()}
+    return kept

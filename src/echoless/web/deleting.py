@@ -97,7 +97,7 @@ def confirm_page(
     member: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     vault = get_vault(request)
-    subject = history_subject(vault, signed_in.member, member)
+    subject = history_subject(vault, signed_in.member, member, shared=True)
     plan = Plan(vault, subject, scope, ids or [], day, since, until)
     return render(request, "delete_confirm.html", {
         "plan": plan, "subject": subject, "subject_query": subject_query(signed_in.member, subject),
@@ -116,7 +116,7 @@ def delete(
     member: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
     vault = get_vault(request)
-    subject = history_subject(vault, signed_in.member, member)
+    subject = history_subject(vault, signed_in.member, member, shared=True)
     plan = Plan(vault, subject, scope, ids or [], day, since, until)
     job = plan.run(vault, subject)
     query = subject_query(signed_in.member, subject)
@@ -128,7 +128,7 @@ def deletion_page(
     request: Request, signed_in: SignedInDep, job_id: str, member: Annotated[str | None, Query(max_length=200)] = None
 ) -> Response:
     vault = get_vault(request)
-    subject = history_subject(vault, signed_in.member, member)
+    subject = history_subject(vault, signed_in.member, member, shared=True)
     job = deletion.get_job(vault, subject, job_id)
     receipt = receipts_view.for_deletion(vault, subject, job) if job.state == JobState.PURGED else None
     return render(request, "deletion.html", {

@@ -1,6 +1,6 @@
 """The voice history page: a member's interactions grouped by day, filtered by date range and device,
-with the recording played through a session-authenticated route. The owner may switch to a child
-profile's history (vault/access.py holds the rule)."""
+with the recording played through a session-authenticated route. A parent may switch to a child profile's
+history, the owner and the adults a shared device lists to its shared history (vault/access.py holds the rule)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from echoless.errors import BadRequest, ErrorCode
 from echoless.vault import accounts, interactions
 from echoless.vault.access import history_subject, readable_members
+from echoless.vault.devices import shared_histories
 from echoless.vault.models import Member
 from echoless.web.pages import SignedInDep, get_vault, local, render
 
@@ -68,7 +69,7 @@ def history_page(
 ) -> Response:
     vault = get_vault(request)
     me = signed_in.member
-    subject = history_subject(vault, me, member)
+    subject = history_subject(vault, me, member, shared=True)
     since_day, until_day = parse_day(since, "From"), parse_day(until, "To")
     start, end = day_bounds(since_day, until_day)
     devices = accounts.devices(vault, me.household_id)
@@ -91,7 +92,7 @@ def history_page(
         {
             "subject": subject,
             "subject_query": base,
-            "people": readable_members(vault, me),
+            "people": readable_members(vault, me) + shared_histories(vault, me),
             "days": days,
             "devices": devices,
             "filters": filters,
@@ -108,5 +109,5 @@ def history_audio(
     request: Request, signed_in: SignedInDep, item_id: str, member: Annotated[str | None, Query(max_length=200)] = None
 ) -> Response:
     vault = get_vault(request)
-    data, content_type = interactions.audio(vault, history_subject(vault, signed_in.member, member), item_id)
+    data, content_type = interactions.audio(vault, history_subject(vault, signed_in.member, member, shared=True), item_id)
     return Response(content=data, media_type=content_type, headers={"Cache-Control": "no-store", "Content-Disposition": "inline"})

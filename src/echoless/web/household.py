@@ -14,9 +14,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from echoless import root
-from echoless.errors import BadRequest, Conflict, ErrorCode
-from echoless.terms import Role
-from echoless.vault import accounts, invitations, parents
+from echoless.errors import BadRequest, Conflict, ErrorCode, NotFound
+from echoless.vault import accounts, devices, invitations, parents
+from echoless.terms import DeviceKind, Role
 from echoless.web import member_access, receipts_view
 from echoless.web.pages import CheckedDep, SignedInDep, get_vault, redirect, render, require_owner
 
@@ -32,7 +32,7 @@ def _page(request: Request, me, *, status: int = 200, error: str | None = None, 
         "members": members,
         "parents": {m.id: [p.name for p in parents.parents_of(vault, m)] for m in members if m.role == Role.CHILD},
         "invited": invitations.pending(vault, me.household_id),
-        "devices": accounts.devices(vault, me.household_id),
+        "devices": devices.describe(vault, me.household_id),
         "tokens": tokens,
         "active_tokens": {s: sum(1 for t in tokens if t.subject_id == s and not t.revoked_at) for s in {t.subject_id for t in tokens}},
         "error": error,
@@ -98,12 +98,22 @@ def remove_member(request: Request, signed_in: CheckedDep, member_id: str) -> Re
 
 
 @router.post("/household/devices")
-def add_device(request: Request, signed_in: CheckedDep, name: Annotated[str, Form(max_length=200)]) -> Response:
+def add_device(
+    request: Request,
+    signed_in: CheckedDep,
+    name: Annotated[str, Form(max_length=200)],
+    kind: Annotated[str, Form(max_length=10)] = "shared",
+    member: Annotated[str, Form(max_length=200)] = "",
+    members: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """A personal device (for one member) or a shared one (for the members ticked; the rest: its shared history)."""
     me = signed_in.member
     require_owner(me)
     try:
-        device, token = accounts.add_device(get_vault(request), me.household_id, name)
-    except (BadRequest, Conflict) as exc:
+        personal = kind == DeviceKind.PERSONAL
+        device, token = devices.add(get_vault(request), me.household_id, name, kind=kind, member=member or None,
+                                    members=[] if personal else (members or [])[:devices.MAX_LISTED + 1])
+    except (BadRequest, Conflict, NotFound) as exc:
         return _page(request, me, status=exc.status, error=exc.message)
     return _page(request, me, status=201, shown={"what": f"device \u201c{device.name}\u201d", "token": token})
 
@@ -118,11 +128,26 @@ def new_device_token(request: Request, signed_in: CheckedDep, device_id: str) ->
     return _page(request, me, status=201, shown={"what": f"device \u201c{device.name}\u201d", "token": token})
 
 
-@router.post("/household/devices/{device_id}/remove")
-def remove_device(request: Request, signed_in: CheckedDep, device_id: str) -> Response:
+@router.post("/household/devices/{device_id}/members")
+def device_members(
+    request: Request, signed_in: CheckedDep, device_id: str, members: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """The members a shared device may speak for: exactly those ticked."""
     me = signed_in.member
     require_owner(me)
-    accounts.remove_device(get_vault(request), me.household_id, device_id)
+    try:
+        devices.change_members(get_vault(request), me.household_id, device_id, replace=(members or [])[:devices.MAX_LISTED + 1])
+    except (BadRequest, NotFound) as exc:
+        return _page(request, me, status=exc.status, error=exc.message)
+    return redirect("/household?done=device-changed#devices")
+
+
+@router.post("/household/devices/{device_id}/remove")
+def remove_device(request: Request, signed_in: CheckedDep, device_id: str) -> Response:
+    """Remove a device and its tokens; a shared device's shared history is deleted with it."""
+    me = signed_in.member
+    require_owner(me)
+    root.remove_device(get_vault(request), me.household_id, device_id)
     return redirect("/household?done=device-removed#devices")
 
 
