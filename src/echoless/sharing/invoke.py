@@ -1,5 +1,8 @@
 """Calling a skill: only the declared fields, under the per-skill pseudonym, signed; never audio.
 
+A free-text (wildcard) slot carries the member's own words: such an intent reaches a skill only when it
+declared `transcript` and the member approved it, and the ledger records the share as a transcript.
+
 The request body is canonical JSON (see `wire`):
     {"intent": "<the skill's intent name>", "interaction": "<pseudonymous interaction id>",
      "slots": {...}, "user": "<pseudonymous user id>"}        + "transcript" only if declared and approved
@@ -51,6 +54,8 @@ class Invocation:
 
 def request_body(match: SkillMatch, user: str, interaction: str, transcript: str | None) -> bytes:
     fields = receives(match.skill, match.transcript_approved)
+    if match.free_text and "transcript" not in fields:  # never reached (skills.match_text); never sent either
+        raise ValueError("a free-text intent reaches a skill only with the transcript approved")
     doc: dict[str, Any] = {"user": user, "interaction": interaction}
     if "intent" in fields:
         doc["intent"] = match.intent
@@ -59,6 +64,13 @@ def request_body(match: SkillMatch, user: str, interaction: str, transcript: str
     if "transcript" in fields and transcript is not None:
         doc["transcript"] = str(transcript)
     return wire.body_bytes(doc)
+
+
+def shared_fields(match: SkillMatch, body: bytes) -> list[str]:
+    """What the ledger records as sent: the body's fields, and `transcript` for a free-text slot (its value is
+    the member's words, whatever the field is called)."""
+    sent = json.loads(body).keys() - {"user", "interaction"}
+    return sorted(sent | ({"transcript"} if match.free_text else set()))
 
 
 def _speech(status: int, raw: bytes) -> str | None:
@@ -85,7 +97,7 @@ def invoke(vault: Vault, member: Member, match: SkillMatch, transcript: str | No
         session.add(ShareRow(
             id=share_id, member_id=member.id, key_id=member.key_id, skill_id=skill.id, skill_name=skill.name,
             recipient=f"{skill.name} ({skill.publisher})", deletion_endpoint=skill.manifest.deletion_endpoint,
-            manifest_version=skill.version, fields=sorted(json.loads(body).keys() - {"user", "interaction"}),
+            manifest_version=skill.version, fields=shared_fields(match, body),
             interaction_id=None, pseudo_interaction_id=interaction, sent_at=utcnow(), outcome="sending",
         ))
         audit.append_in(session, audit.SHARE_SENT, subject=share_id)

@@ -8,6 +8,7 @@
     deletion_endpoint: https://jokes.example/forget
     privacy_policy: https://jokes.example/privacy
     fields: [intent, slots]           # intent and slots are always sent; add `transcript` to ask for it
+                                      # (required with a wildcard list: a free-text slot is the member's words)
     intents:                          # hassil templates; {slot} names a list below
       TellJoke:
         sentences: ["tell me a joke about {topic}", "tell me a [funny] joke"]
@@ -157,7 +158,17 @@ class Manifest(_Strict):
     def wants_transcript(self) -> bool:
         return "transcript" in self.fields
 
-    def hassil_dict(self) -> dict[str, Any]:
+    @property
+    def free_text_intents(self) -> list[str]:
+        """The intents with a free-text (wildcard) slot: what fills it is the member's own words, so it is the
+        transcript in all but name (issue 14, finding 4)."""
+        wild = {name for name, spec in self.lists.items() if spec.wildcard}
+        return [intent for intent, spec in self.intents.items()
+                if any(wild & set(parse_sentence(sentence).list_names()) for sentence in spec.sentences)]
+
+    def hassil_dict(self, *, free_text: bool = True) -> dict[str, Any]:
+        """The templates for hassil; without `free_text`, the free-text intents are left out."""
+        skipped = set() if free_text else set(self.free_text_intents)
         lists: dict[str, Any] = {}
         for name, spec in self.lists.items():
             if spec.values is not None:
@@ -168,7 +179,8 @@ class Manifest(_Strict):
                 lists[name] = {"range": {"from": spec.range.from_, "to": spec.range.to}}
         return {
             "language": "en",
-            "intents": {name: {"data": [{"sentences": list(spec.sentences)}]} for name, spec in self.intents.items()},
+            "intents": {name: {"data": [{"sentences": list(spec.sentences)}]} for name, spec in self.intents.items()
+                        if name not in skipped},
             "lists": lists,
         }
 
@@ -202,6 +214,20 @@ def from_data(data: Any, *, source: str = "manifest") -> Manifest:
     except ValidationError as exc:
         problems = "; ".join(f"{_where(e)}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
         raise ManifestError(f"{source}: {problems}") from None
+
+
+class FreeTextUndeclared(ManifestError):
+    code = ErrorCode.WILDCARD_NEEDS_TRANSCRIPT
+
+
+def require_declared(manifest: Manifest) -> Manifest:
+    """A free-text slot sends the member's words: the manifest must say so by declaring `transcript` (checked
+    at install; a manifest installed before keeps its free-text intents unreachable)."""
+    if manifest.free_text_intents and not manifest.wants_transcript:
+        names = ", ".join(manifest.free_text_intents)
+        raise FreeTextUndeclared(f"{manifest.name}: the free-text (wildcard) slot of {names} sends what the member said; "
+                                 "add `transcript` to `fields` (each member then decides whether to approve it)")
+    return manifest
 
 
 def dumps(manifest: Manifest) -> str:

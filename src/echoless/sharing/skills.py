@@ -57,6 +57,7 @@ class Skill:
             "deletion_endpoint": self.manifest.deletion_endpoint,
             "privacy_policy": self.manifest.privacy_policy,
             "declared_fields": list(self.manifest.fields),
+            "free_text_intents": self.manifest.free_text_intents,  # reach a member only with the transcript approved
             "sentences": [s for spec in self.manifest.intents.values() for s in spec.sentences],
             "private_host_approved": bool(self.approved_hosts),
         }
@@ -102,6 +103,7 @@ def install(vault: Vault, owner: Member, manifest: manifests.Manifest, *, upgrad
     """Install a skill (or, with the same name, replace its manifest: the skill id and pseudonyms stay).
     `allow_private_host`: the owner allows the endpoints' hosts to be loopback or private-network ones."""
     _require_owner(owner)
+    manifests.require_declared(manifest)  # a free-text slot is the transcript: it must be declared
     approved = tuple(sorted({hosts.hostname(manifest.endpoint), hosts.hostname(manifest.deletion_endpoint)})) if allow_private_host else ()
     _check_hosts(manifest, approved)
     with vault.data.write() as session:
@@ -199,16 +201,17 @@ def for_member(vault: Vault, member: Member) -> list[dict[str, Any]]:
 
 # Matching --------------------------------------------------------------------------------------
 _cache_lock = threading.Lock()
-_intents_cache: dict[str, Intents] = {}
+_intents_cache: dict[str, Intents | None] = {}
 
 
-def _intents(skill: Skill) -> Intents:
-    key = hashlib.sha256(f"{skill.id}|{manifests.dumps(skill.manifest)}".encode()).hexdigest()
+def _intents(skill: Skill, *, free_text: bool) -> Intents | None:
+    """The skill's templates; without `free_text`, only its intents without a free-text slot (None: none)."""
+    key = hashlib.sha256(f"{skill.id}|{free_text}|{manifests.dumps(skill.manifest)}".encode()).hexdigest()
     with _cache_lock:
-        cached = _intents_cache.get(key)
-        if cached is None:
-            cached = _intents_cache[key] = Intents.from_dict(skill.manifest.hassil_dict())
-        return cached
+        if key not in _intents_cache:
+            templates = skill.manifest.hassil_dict(free_text=free_text)
+            _intents_cache[key] = Intents.from_dict(templates) if templates["intents"] else None
+        return _intents_cache[key]
 
 
 @dataclass(frozen=True)
@@ -217,6 +220,7 @@ class SkillMatch:
     intent: str
     slots: dict[str, Any]
     transcript_approved: bool
+    free_text: bool = False  # the intent has a free-text slot: what fills it is the transcript (finding 4)
 
     @property
     def intent_name(self) -> str:
@@ -228,15 +232,18 @@ class SkillMatch:
 
 
 def match_text(vault: Vault, member: Member, text: str) -> SkillMatch | None:
-    """The first enabled skill (by name) whose templates match the text; None when none does."""
+    """The first enabled skill (by name) whose templates match the text; None when none does. A skill's
+    free-text intents are tried only for a member who approved that skill's receiving the transcript."""
     if not text or not text.strip():
         return None
     cleaned = str(text).strip().rstrip(".!?")
     for skill, approved in enabled(vault, member):
-        result = recognize_best(cleaned, _intents(skill))
+        free_text = approved and skill.manifest.wants_transcript
+        intents = _intents(skill, free_text=free_text)
+        result = recognize_best(cleaned, intents) if intents is not None else None
         if result is not None:
             slots = {name: _plain(entity.value) for name, entity in result.entities.items()}
-            return SkillMatch(skill, result.intent.name, slots, approved)
+            return SkillMatch(skill, result.intent.name, slots, approved, result.intent.name in skill.manifest.free_text_intents)
     return None
 
 
