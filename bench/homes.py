@@ -126,11 +126,20 @@ def make_home(backend: str, name: str) -> BenchHome:
         postgres = PostgresDatabases()
         values.update(database_url=postgres.create(), keyring_url=postgres.create())
     settings = Settings(**values)
-    init_home(settings)
-    vault = open_vault(settings)
-    vault.runtime.runner = _Deferred()  # the figures time the shred and the purge apart
-    household = accounts.create_household(vault)
-    owner, _ = accounts.add_member(vault, household.id, "owner", "owner")
-    set_retention(vault, [owner.id], KEEP_EVERYTHING)
-    device, _ = _add_device(vault, household.id, "kitchen speaker")
-    return BenchHome(root, backend, settings, vault, household, accounts.get_member(vault, owner.id), device, postgres)
+    vault = None
+    try:
+        init_home(settings)
+        vault = open_vault(settings)
+        vault.runtime.runner = _Deferred()  # the figures time the shred and the purge apart
+        household = accounts.create_household(vault)
+        owner, _ = accounts.add_member(vault, household.id, "owner", "owner")
+        set_retention(vault, [owner.id], KEEP_EVERYTHING)
+        device, _ = _add_device(vault, household.id, "kitchen speaker")
+        return BenchHome(root, backend, settings, vault, household, accounts.get_member(vault, owner.id), device, postgres)
+    except BaseException:  # leave no databases or folders behind
+        if vault is not None:
+            vault.close()
+        if postgres is not None:
+            postgres.drop_all()
+        shutil.rmtree(root, ignore_errors=True)
+        raise

@@ -6,6 +6,7 @@ interactions are deleted and the prompt is checked to have lost the words (the b
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 
@@ -88,6 +89,7 @@ def measure(quick: bool = False, log=print) -> dict:  # type: ignore[no-untyped-
                 "n": len(sentences), "pairs": list(zip(plain, personal))}
     finally:
         vault.close()
+        shutil.rmtree(settings.home, ignore_errors=True)
 
 
 def run(ctx: Ctx) -> list[Figure]:
