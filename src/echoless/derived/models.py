@@ -17,20 +17,19 @@ from echoless.vault.models import Base
 
 
 class SearchToken(Base):
-    """(member, keyed token) → item. The primary key is the search path: (member, token) then newest
-    first, so a page of results is one index range scan."""
+    """(member, epoch, keyed token) → item. The primary key is the search path: an epoch's tokens are one
+    contiguous range (a re-key rewrites a few pages), and within it a token's items come newest first."""
 
     __tablename__ = "search_tokens"
     __table_args__ = (
         Index("ix_search_tokens_item", "item_id"),
-        Index("ix_search_tokens_epoch", "epoch_id"),
         {"sqlite_with_rowid": False},
     )
     member_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    epoch_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     token: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)  # HMAC-SHA256(epoch key, prefix)[:16]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)  # the source's time, for ordering
     item_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    epoch_id: Mapped[str] = mapped_column(String(32))
 
 
 class SearchEpoch(Base):

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import String, and_, cast, delete, exists, insert, or_, select, update
+from sqlalchemy import String, and_, cast, delete, exists, insert, or_, select, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from echoless.derived import lineage
@@ -127,12 +127,12 @@ def rekey(session: Session, vault: Vault, jobs: list[DeletionJob]) -> int:
 
 def _rebuild(session: Session, vault: Vault, epoch_id: str, doomed: set[str]) -> None:
     epoch = session.get(SearchEpoch, epoch_id)
-    kept_ids = [i for i in session.scalars(select(SearchToken.item_id).where(SearchToken.epoch_id == epoch_id).distinct())
-                if i not in doomed]
+    in_epoch = (SearchToken.member_id == epoch.member_id, SearchToken.epoch_id == epoch_id)
+    kept_ids = [i for i in session.scalars(select(SearchToken.item_id).where(*in_epoch).distinct()) if i not in doomed]
     kept = list(session.scalars(select(Interaction).where(Interaction.id.in_(kept_ids), Interaction.deleted_at.is_(None)))) if kept_ids else []
     keys = vault.keyring.part_keys_many(epoch.member_id, epoch.key_id, [r.id for r in kept])
     new_key_id, key = vault.keyring.create_epoch_key(epoch.member_id, epoch.key_id, epoch_id)
-    session.execute(delete(SearchToken).where(SearchToken.epoch_id == epoch_id))
+    session.execute(delete(SearchToken).where(*in_epoch))
     values: list[dict] = []
     for row in kept:
         text = _text(row, keys.get(row.id, {}))
@@ -175,7 +175,7 @@ def forget_under_keys(session: Session, member_id: str, key_ids: list[str]) -> i
     epochs = list(session.scalars(select(SearchEpoch.id).where(SearchEpoch.member_id == member_id, SearchEpoch.key_id.in_(key_ids))))
     for start in range(0, len(epochs), 500):
         chunk = epochs[start : start + 500]
-        session.execute(delete(SearchToken).where(SearchToken.epoch_id.in_(chunk)))
+        session.execute(delete(SearchToken).where(SearchToken.member_id == member_id, SearchToken.epoch_id.in_(chunk)))
         session.execute(delete(SearchEpoch).where(SearchEpoch.id.in_(chunk)))
     return len(epochs)
 
@@ -216,53 +216,63 @@ def query_words(query: str) -> list[str]:
     return wanted
 
 
-def _epoch_keys(vault: Vault, member: Member) -> list[bytes]:
+def _epoch_keys(vault: Vault, member: Member) -> dict[str, bytes]:
+    """Epoch id → epoch key, for the member's current epochs."""
     with vault.data.read() as session:
-        ids = list(session.scalars(select(SearchEpoch.epoch_key_id).where(
-            SearchEpoch.member_id == member.id, SearchEpoch.key_id == member.key_id)))
-    return list(vault.keyring.epoch_keys(member.id, member.key_id, ids).values())
+        epochs = dict(session.execute(select(SearchEpoch.id, SearchEpoch.epoch_key_id).where(
+            SearchEpoch.member_id == member.id, SearchEpoch.key_id == member.key_id)).all())
+    keys = vault.keyring.epoch_keys(member.id, member.key_id, epochs.values())
+    return {epoch_id: keys[key_id] for epoch_id, key_id in epochs.items() if key_id in keys}
+
+
+EPOCHS_PER_QUERY = 200  # SQLite takes at most 500 terms in one compound SELECT
+
+
+def _epoch_hits(member_id: str, epoch_id: str, key: bytes, words: list[str], cursor: tuple | None, limit: int):  # type: ignore[no-untyped-def]
+    """One epoch's items with every word, newest first: range reads on the (member, epoch, token) key."""
+    first, *rest = (keyed(key, "w|" + word) for word in words)
+    hit = aliased(SearchToken)
+    stmt = select(hit.created_at, hit.item_id).where(hit.member_id == member_id, hit.epoch_id == epoch_id, hit.token == first)
+    for token in rest:
+        other = aliased(SearchToken)
+        stmt = stmt.where(exists().where(
+            other.member_id == member_id, other.epoch_id == epoch_id, other.token == token,
+            other.created_at == hit.created_at, other.item_id == hit.item_id,
+        ))
+    if cursor is not None:
+        stamp, item_id = cursor
+        stmt = stmt.where(or_(hit.created_at < stamp, and_(hit.created_at == stamp, hit.item_id < item_id)))
+    return stmt.order_by(hit.created_at.desc(), hit.item_id.desc()).limit(limit).subquery()
 
 
 def search(vault: Vault, member: Member, query: str, *, cursor: str | None = None, limit: int = 50) -> interactions.Page:
-    """The member's interactions whose transcript or response has every query word (as a prefix), newest first."""
+    """The member's interactions whose transcript or response has every query word (as a prefix), newest
+    first. Each epoch is read newest first up to a page, and the pages are merged."""
     if not 1 <= limit <= interactions.MAX_PAGE:
         raise BadRequest(f"limit must be between 1 and {interactions.MAX_PAGE}", code=ErrorCode.INVALID_LIMIT)
     member = interactions._current_member(vault, member.id)
-    first, *rest = query_words(query)
+    words_ = query_words(query)
+    after = interactions._decode_cursor(cursor) if cursor else None
     keys = _epoch_keys(vault, member)
-    if not keys:
-        return interactions.Page(items=[], next_cursor=None)
-    hit = aliased(SearchToken)
-    stmt = (
-        select(Interaction)
-        .join(hit, hit.item_id == Interaction.id)
-        .where(
-            hit.member_id == member.id,
-            hit.token.in_(tokens_of(keys, first)),
-            Interaction.member_id == member.id,
-            Interaction.key_id == member.key_id,
-            Interaction.deleted_at.is_(None),
-        )
-    )
-    for word in rest:
-        other = aliased(SearchToken)
-        stmt = stmt.where(
-            exists().where(
-                other.member_id == member.id, other.token.in_(tokens_of(keys, word)),
-                other.created_at == hit.created_at, other.item_id == hit.item_id,
-            )
-        )
-    if cursor:
-        stamp, item_id = interactions._decode_cursor(cursor)
-        stmt = stmt.where(or_(hit.created_at < stamp, and_(hit.created_at == stamp, hit.item_id < item_id)))
-    stmt = stmt.order_by(hit.created_at.desc(), hit.item_id.desc()).limit(limit + 1)
+    found: list[tuple] = []
+    epochs = sorted(keys.items())
     with vault.data.read() as session:
-        rows = list(session.scalars(stmt))
-        names = interactions._device_names(session, {r.device_id for r in rows if r.device_id})
-    more = len(rows) > limit
-    rows = rows[:limit]
-    views = list(interactions._views(vault, member, rows, names))
-    return interactions.Page(items=views, next_cursor=interactions._encode_cursor(rows[-1]) if more else None)
+        for start in range(0, len(epochs), EPOCHS_PER_QUERY):
+            parts = [_epoch_hits(member.id, e, k, words_, after, limit + 1) for e, k in epochs[start : start + EPOCHS_PER_QUERY]]
+            merged = union_all(*(select(part.c.created_at, part.c.item_id) for part in parts)).subquery()
+            stmt = select(merged.c.created_at, merged.c.item_id).order_by(merged.c.created_at.desc(), merged.c.item_id.desc()).limit(limit + 1)
+            found.extend(session.execute(stmt).all())
+        found.sort(key=lambda r: (r[0], r[1]), reverse=True)
+        more = len(found) > limit
+        ids = [item_id for _at, item_id in found[:limit]]
+        rows = {r.id: r for r in session.scalars(select(Interaction).where(
+            Interaction.id.in_(ids), Interaction.member_id == member.id, Interaction.key_id == member.key_id,
+            Interaction.deleted_at.is_(None)))} if ids else {}
+        names = interactions._device_names(session, {r.device_id for r in rows.values() if r.device_id})
+    page = [rows[i] for i in ids if i in rows]
+    views = list(interactions._views(vault, member, page, names))
+    next_cursor = interactions._encode_cursor(page[-1]) if more and page else None
+    return interactions.Page(items=views, next_cursor=next_cursor)
 
 
 def tokens_of(keys: list[bytes], word: str) -> list[bytes]:

@@ -60,7 +60,7 @@ class SearchStore(Store):
     def verify(self, vault: Vault, scan: Scan) -> None:
         with vault.data.read() as session:
             epochs = session.execute(select(SearchEpoch.id, SearchEpoch.epoch_key_id, SearchEpoch.retired)).all()
-            used = set(session.scalars(select(SearchToken.epoch_id).distinct()))
+            used = set(session.scalars(select(SearchToken.epoch_id).distinct()))  # a full scan: the verifier reads everything anyway
         existing = vault.keyring.epoch_key_ids()
         current = {key_id for _e, key_id, _r in epochs}
         for epoch_id in sorted(used - {e for e, _k, _r in epochs}):

@@ -8,7 +8,7 @@ learned words and search tokens are made again from the kept interactions (migra
 old ones), and the old member key is destroyed — so every old backup's derived data dies with it.
 
 Each member's rotation is resumable: the new key is recorded first (instance_state
-`rotation:<member>`), the keyring rows are wrapped again in batches (rows already under the new key are
+`rot:<member>`), the keyring rows are wrapped again in batches (rows already under the new key are
 skipped), one data transaction moves every row to the new key, then the old key is destroyed."""
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def upgrade(vault: Vault) -> int:
     """Finish any rotation a crash interrupted, and bring derived data to the current scheme by rotating
     every member key; returns the members rotated."""
     with vault.data.read() as session:
-        interrupted = [row.name.removeprefix("rotation:") for row in
-                       session.scalars(select(InstanceState).where(InstanceState.name.like("rotation:%")))]
+        interrupted = [row.name.removeprefix("rot:") for row in
+                       session.scalars(select(InstanceState).where(InstanceState.name.like("rot:%")))]
     if scheme(vault) == CURRENT:
         for member_id in interrupted:
             rotate(vault, member_id)
@@ -87,7 +87,7 @@ def rotate(vault: Vault, member_id: str, *, from_v1: bool = False) -> str:
     """Wrap the member's keys again under a new member key, move every row to it, destroy the old one."""
     with vault.data.read() as session:
         member = session.get(Member, member_id)
-        pending = session.get(InstanceState, f"rotation:{member_id}")
+        pending = session.get(InstanceState, f"rot:{member_id}")
     old = member.key_id
     new = pending.value if pending is not None else _begin(vault, member_id)
     _rewrap(vault, member_id, old, new)
@@ -102,7 +102,7 @@ def _begin(vault: Vault, member_id: str) -> str:
     new = new_id()
     vault.keyring.create_owner_key(member_id, new)
     with vault.data.write() as session:
-        session.add(InstanceState(name=f"rotation:{member_id}", value=new))
+        session.add(InstanceState(name=f"rot:{member_id}", value=new))
     return new
 
 
@@ -139,7 +139,7 @@ def _move_rows(session: Any, vault: Vault, member_id: str, old: str, new: str, *
         _rederive(session, vault, member_id, new)
         session.add(InstanceState(name=f"scheme2:{member_id}", value="done"))
     session.execute(update(Member).where(Member.id == member_id).values(key_id=new))
-    session.execute(InstanceState.__table__.delete().where(InstanceState.name == f"rotation:{member_id}"))
+    session.execute(InstanceState.__table__.delete().where(InstanceState.name == f"rot:{member_id}"))
 
 
 def _v1_key(vault: Vault, member_id: str, key_id: str, purpose: str) -> bytes:
