@@ -171,8 +171,10 @@ def _what_this_device_kept(vault: Vault, member: Member, reach: Reach) -> Outcom
                   f"keep about you, {ELSEWHERE}.")
 
 
-def _what_do_you_know(vault: Vault, member: Member, reach: Reach) -> Outcome:
-    if reach.limited:  # counts, settings, skills and learned words span the whole history
+def _what_do_you_know(vault: Vault, member: Member, reach: Reach | None = None) -> Outcome:
+    """Everything kept about the member (no `reach`, or no device: their own token); from a device, only the count
+    of what it heard in the window."""
+    if reach is not None and reach.limited:  # counts, settings, skills and learned words span the whole history
         return _what_this_device_kept(vault, member, reach)
     kept = interactions.summary(vault, member)
     prefs = preferences.of(member)
