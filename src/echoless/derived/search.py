@@ -23,8 +23,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import String, and_, cast, delete, exists, insert, or_, select, union_all, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import String, cast, delete, exists, insert, select, text, update
+from sqlalchemy.orm import Session
 
 from echoless.derived import lineage
 from echoless.derived.keys import keyed
@@ -32,7 +32,7 @@ from echoless.derived.models import SearchEpoch, SearchToken
 from echoless.errors import BadRequest, ErrorCode
 from echoless.vault import crypto, interactions
 from echoless.vault.accounts import new_id
-from echoless.vault.db import utcnow
+from echoless.vault.db import UTCDateTime, utcnow
 from echoless.vault.instance import Vault
 from echoless.vault.models import DeletionJob, Interaction, Member
 
@@ -225,24 +225,20 @@ def _epoch_keys(vault: Vault, member: Member) -> dict[str, bytes]:
     return {epoch_id: keys[key_id] for epoch_id, key_id in epochs.items() if key_id in keys}
 
 
-EPOCHS_PER_QUERY = 200  # SQLite takes at most 500 terms in one compound SELECT
-
-
-def _epoch_hits(member_id: str, epoch_id: str, key: bytes, words: list[str], cursor: tuple | None, limit: int):  # type: ignore[no-untyped-def]
-    """One epoch's items with every word, newest first: range reads on the (member, epoch, token) key."""
-    first, *rest = (keyed(key, "w|" + word) for word in words)
-    hit = aliased(SearchToken)
-    stmt = select(hit.created_at, hit.item_id).where(hit.member_id == member_id, hit.epoch_id == epoch_id, hit.token == first)
-    for token in rest:
-        other = aliased(SearchToken)
-        stmt = stmt.where(exists().where(
-            other.member_id == member_id, other.epoch_id == epoch_id, other.token == token,
-            other.created_at == hit.created_at, other.item_id == hit.item_id,
-        ))
-    if cursor is not None:
-        stamp, item_id = cursor
-        stmt = stmt.where(or_(hit.created_at < stamp, and_(hit.created_at == stamp, hit.item_id < item_id)))
-    return stmt.order_by(hit.created_at.desc(), hit.item_id.desc()).limit(limit).subquery()
+def _epoch_query(words: int, after: bool, limit: int):  # type: ignore[no-untyped-def]
+    """One epoch's items with every word, newest first: a range read on the (member, epoch, token) key,
+    then a probe per other word. Built once per shape and run once per epoch (no statement compiled per
+    epoch)."""
+    probes = "".join(
+        f" AND EXISTS (SELECT 1 FROM search_tokens o{n} WHERE o{n}.member_id = :m AND o{n}.epoch_id = :e"
+        f" AND o{n}.token = :t{n} AND o{n}.created_at = h.created_at AND o{n}.item_id = h.item_id)"
+        for n in range(1, words)
+    )
+    cursor = " AND (h.created_at < :at OR (h.created_at = :at AND h.item_id < :id))" if after else ""
+    return text(
+        "SELECT h.created_at, h.item_id FROM search_tokens h WHERE h.member_id = :m AND h.epoch_id = :e"
+        f" AND h.token = :t0{probes}{cursor} ORDER BY h.created_at DESC, h.item_id DESC LIMIT {int(limit)}"
+    ).columns(created_at=UTCDateTime(), item_id=String())
 
 
 def search(vault: Vault, member: Member, query: str, *, cursor: str | None = None, limit: int = 50) -> interactions.Page:
@@ -254,14 +250,16 @@ def search(vault: Vault, member: Member, query: str, *, cursor: str | None = Non
     words_ = query_words(query)
     after = interactions._decode_cursor(cursor) if cursor else None
     keys = _epoch_keys(vault, member)
+    statement = _epoch_query(len(words_), after is not None, limit + 1)
+    stamp = UTCDateTime().process_bind_param(after[0], None) if after is not None else None
     found: list[tuple] = []
-    epochs = sorted(keys.items())
     with vault.data.read() as session:
-        for start in range(0, len(epochs), EPOCHS_PER_QUERY):
-            parts = [_epoch_hits(member.id, e, k, words_, after, limit + 1) for e, k in epochs[start : start + EPOCHS_PER_QUERY]]
-            merged = union_all(*(select(part.c.created_at, part.c.item_id) for part in parts)).subquery()
-            stmt = select(merged.c.created_at, merged.c.item_id).order_by(merged.c.created_at.desc(), merged.c.item_id.desc()).limit(limit + 1)
-            found.extend(session.execute(stmt).all())
+        conn = session.connection()
+        for epoch_id, key in keys.items():
+            params = {"m": member.id, "e": epoch_id, **{f"t{n}": keyed(key, "w|" + w) for n, w in enumerate(words_)}}
+            if after is not None:
+                params.update(at=stamp, id=after[1])
+            found.extend(conn.execute(statement, params).all())
         found.sort(key=lambda r: (r[0], r[1]), reverse=True)
         more = len(found) > limit
         ids = [item_id for _at, item_id in found[:limit]]
