@@ -5,22 +5,37 @@ delete and which is kept under the strictest retention of the members it serves;
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import datetime, timedelta
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
-from alembic import command
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import delete, func, select
 
 from apiclient import api, bearer, upload
 from echoless import root
 from echoless.privacy import sweeper
-from echoless.vault import accounts, devices, migrate
-from echoless.vault.models import Base, Device, Interaction, Member
+from echoless.vault import accounts, devices
+from echoless.vault.models import Device, Interaction, Member
 from homes import KEEP_EVERYTHING, Home
 from samples import tone_wav
 from voice import pcm16, say, silence, with_demo_home
 
 CHILD_KEEPS = {"audio": "30d", "text": "30d", "action": "30d"}
+VERSIONS = Path(devices.__file__).parent / "migrations" / "data" / "versions"
+
+
+def _revision(number: str) -> ModuleType:
+    """A data migration's module (its upgrade and downgrade run on their own, whatever revisions follow)."""
+    (path,) = VERSIONS.glob(f"{number}_*.py")
+    spec = importlib.util.spec_from_file_location(f"revision_{number}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _error(reply, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
@@ -201,13 +216,16 @@ def test_devices_from_before_become_shared_devices_for_every_member(home: Home) 
     home.add_member("kid", "child", retention=CHILD_KEEPS)
     hidden = devices.shared_member(home.vault, home.device)
     assert hidden is not None
-    with home.vault.data._write_lock, home.vault.data.write_engine.connect() as connection:  # back to revision 0011
-        command.downgrade(migrate._config(home.vault.data, "data", Base.metadata, connection), "0011")
-        connection.execute(delete(Member).where(Member.id == hidden.id))
+    revision = _revision("0012")
+    with home.vault.data._write_lock, home.vault.data.write_engine.connect() as connection:
+        with Operations.context(MigrationContext.configure(connection)):
+            revision.downgrade()  # the devices table as it was before 0012
+            connection.execute(delete(Member).where(Member.id == hidden.id))
+            revision.upgrade()
         connection.commit()
     home.vault.keyring.destroy_owner_keys([hidden.key_id])
     home.vault.close()
-    home.vault = root.open_vault(home.settings)  # migrates to 0012, then gives the device its shared history
+    home.vault = root.open_vault(home.settings)  # gives the device its shared history
     device = accounts.find_device(home.vault, home.owner.household_id, "kitchen speaker")
     everyone = {m.id for m in accounts.members(home.vault, home.owner.household_id)}
     assert device.kind == "shared" and len(everyone) == 3 and set(device.members) == everyone
