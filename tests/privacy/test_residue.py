@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import create_engine, inspect, select, text
 
-from apiclient import api, bearer, upload
+from apiclient import purged, api, bearer, upload
 from homes import Home
 from echoless.privacy.verifier import verify
 from echoless.vault import crypto
@@ -100,10 +100,13 @@ def test_deleted_items_leave_nothing_and_nothing_is_in_clear(home: Home) -> None
         items = _record(client, home, 6)
         doomed = [items[1], items[4]]
         before = _secrets_of(home, [i.id for i in doomed])
-        assert client.delete(f"/v1/interactions/{items[1].id}", headers=bearer(home.owner_token)).status_code == 200
+        first = client.delete(f"/v1/interactions/{items[1].id}", headers=bearer(home.owner_token))
+        assert first.status_code == 200
         reply = client.post("/v1/deletions", headers=bearer(home.owner_token), json={"scope": "items", "ids": [items[4].id]})
         assert reply.status_code == 201 and reply.json()["state"] == "shredded"
         listed = {i["id"] for i in client.get("/v1/interactions", headers=bearer(home.owner_token)).json()["items"]}
+        for job in (first.json(), reply.json()):  # what follows looks at the disk after the purge
+            assert purged(client, home.owner_token, job["id"])["state"] == "purged"
     assert listed == {i.id for i in items} - {i.id for i in doomed}
 
     disk = _disk(home)
