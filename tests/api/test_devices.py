@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 
 from apiclient import api, bearer, upload
 from echoless import root
+from echoless.privacy import deletion
 from echoless.privacy import sweeper
 from echoless.vault import accounts, devices
 from echoless.vault.models import Device, Interaction, Member
@@ -195,6 +196,7 @@ def test_the_owner_manages_devices_through_the_api(sqlite_home: Home) -> None:
         root.remove_member(home.vault, home.owner.household_id, "bob")
         assert "bob's phone" not in {d["name"] for d in client.get("/v1/household/devices", headers=owner).json()["devices"]}
         _error(_speak(client, phone.json()["token"]), 401, "unauthorized")
+    deletion.resume(home.vault)  # a purge the stopped server may have left to do, as a restart would
     assert root.verify(home.vault).clean
 
 
