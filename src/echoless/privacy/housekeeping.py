@@ -24,6 +24,7 @@ from echoless.vault.models import DeletionJob, Household, Interaction, Member
 _LOGGER = logging.getLogger(__name__)
 # Items younger than this may still be in the middle of being written by another process.
 IN_FLIGHT = timedelta(seconds=60)
+FOLD_SECONDS = 600.0  # how often the sweep folds analytics (a report folds first anyway)
 RETRY_SECONDS = 1.0  # how soon the runner tries again a deletion it could not finish (a blocked erase)
 
 
@@ -84,7 +85,9 @@ def sweep(vault: Vault) -> dict[str, int]:
     write left behind (older than the grace period, so never another process's write in flight)."""
     resumed = deletion.resume(vault)
     expired = sweeper.expire_due(vault)
-    stats.fold(vault)  # analytics of groups that reached k members go to rest
+    if time.monotonic() - vault.runtime.caches.get("stats-folded", float("-inf")) >= FOLD_SECONDS:
+        stats.fold(vault)  # analytics of groups that reached k members go to rest (it reads every waiting one)
+        vault.runtime.caches["stats-folded"] = time.monotonic()
     with vault.data.write() as session:
         audit.checkpoint_in(session, vault)  # sign the audit chain's head as it stands
     leftovers = reconcile(vault, grace=timedelta(seconds=vault.settings.reconcile_grace_seconds))
