@@ -33,7 +33,7 @@ from bench.report import Figure, from_samples, missing, quantile
 from bench.run import Ctx
 from bench.scale import _plain_page
 from echoless.derived import search
-from echoless.derived.models import Lineage, SearchEpoch, SearchToken, VocabularyEntry
+from echoless.derived.models import Lineage, SearchEpoch, SearchPosting, SearchSlot, VocabularyEntry
 from echoless.privacy import deletion, rotation
 from echoless.vault.keyring import DataKey, EpochKey
 from echoless.vault.models import Interaction, Member
@@ -43,12 +43,12 @@ MEMBERS_AT_MILLION = 1_000  # figure 6's shape: 1M interactions over 1,000 membe
 
 
 def _plain_delete(home: BenchHome, item_id: str) -> None:
-    """Baseline: plain DELETEs of the item's keys, and of its row, search tokens and lineage (one
+    """Baseline: plain DELETEs of the item's keys, and of its row, search slot and lineage (one
     durable commit per database) — what a deletion cost before epochs, without journal or receipt."""
     with home.vault.keyring.db.write() as session:
         session.execute(delete(DataKey).where(DataKey.item_id == item_id))
     with home.vault.data.write() as session:
-        session.execute(delete(SearchToken).where(SearchToken.item_id == item_id))
+        session.execute(delete(SearchSlot).where(SearchSlot.item_id == item_id))
         session.execute(delete(Lineage).where(Lineage.source_id == item_id))
         session.execute(delete(Interaction).where(Interaction.id == item_id))
 
@@ -76,7 +76,8 @@ def _timed(call: Callable[[], object]) -> float:
 def _index_shape(home: BenchHome, member: Member) -> tuple[int, int]:
     with home.vault.data.read() as session:
         epochs = session.scalar(select(func.count()).select_from(SearchEpoch).where(SearchEpoch.member_id == member.id))
-        tokens = session.scalar(select(func.count()).select_from(SearchToken).where(SearchToken.member_id == member.id))
+        tokens = session.scalar(select(func.count()).select_from(SearchPosting).where(
+            SearchPosting.epoch_id.in_(select(SearchEpoch.id).where(SearchEpoch.member_id == member.id))))
     return int(epochs or 0), int(tokens or 0)
 
 
@@ -144,7 +145,7 @@ def _rotations(  # type: ignore[no-untyped-def]
         f"{k}i", f"first-scheme upgrade of one member, {v1_items:,} items ({b})", "items/s", [rate],
         baseline=big_rate, baseline_name=f"rotation alone ({k}g)", higher_is_better=True,
         note=f"one run, {seconds:.1f} s; making learned words and tokens again (`rotation._rederive`) took {rederive.seconds:.1f} s "
-             f"({rederive.seconds / seconds:.0%}): {v1_tokens:,} tokens in {v1_epochs} epochs, {learned:,} learned words",
+             f"({rederive.seconds / seconds:.0%}): {v1_tokens:,} postings in {v1_epochs} epochs, {learned:,} learned words",
     ))
     figures.append(Figure(
         f"{k}j", f"first-scheme upgrade at 1,000,000 interactions, extrapolated ({b})", "s",
@@ -179,7 +180,7 @@ def run(ctx: Ctx) -> list[Figure]:
         generate.settle(home.vault)
         generate.verify(home.vault, member, items)
         epochs, tokens = _index_shape(home, member)
-        ctx.log(f"generated {done.count:,} in {done.seconds:.0f}s ({done.rate:,.0f}/s): {epochs} epochs, {tokens:,} tokens")
+        ctx.log(f"generated {done.count:,} in {done.seconds:.0f}s ({done.rate:,.0f}/s): {epochs} epochs, {tokens:,} postings")
         shape = f"{items // 1000:,}k items of one member{scaled}"
 
         # 9c/9d: search pages, interleaved with the plain page SELECT.
@@ -197,7 +198,7 @@ def run(ctx: Ctx) -> list[Figure]:
         figures.append(from_samples(f"{k}c", f"search page of 50, p50, {shape} ({b})", "ms", timed.ms, **common))
         figures.append(from_samples(
             f"{k}d", f"search page of 50, p95, {shape} ({b})", "ms", timed.ms, stat=0.95, target="≤ 50 ms", limit=50, **common,
-            note=f"{len(timed.ms)} queries through `search.search` over {epochs} epochs ({tokens:,} tokens){stopped}; " + timed.summary(),
+            note=f"{len(timed.ms)} queries through `search.search` over {epochs} epochs ({tokens:,} postings){stopped}; " + timed.summary(),
         ))
 
         # 9a/9b: single-item deletions with the epoch's rebuild, interleaved with plain deletes.
@@ -212,13 +213,13 @@ def run(ctx: Ctx) -> list[Figure]:
             other = chosen[deletes + i]
             base.append(_timed(lambda: _plain_delete(home, other)) * 1000)  # noqa: B023 - called at once
         ctx.log(f"delete one: p50 {quantile(times, 0.5):.1f} ms, p99 {quantile(times, 0.99):.1f} ms; plain {quantile(base, 0.5):.1f} ms")
-        common = {"baseline": base, "baseline_name": "plain DELETE of keys, row, tokens, lineage"}
+        common = {"baseline": base, "baseline_name": "plain DELETE of keys, row, slot, lineage"}
         figures.append(from_samples(f"{k}a", f"delete one item with its epoch's rebuild, p50, {shape} ({b})", "ms", times, **common))
         figures.append(from_samples(
             f"{k}b", f"delete one item with its epoch's rebuild, p99, {shape} ({b})", "ms", times, stat=0.99, target="≤ 50 ms",
             limit=50, **common,
             note=f"{deletes} `delete_items` of random items, each rebuilding one epoch of ≤ {search.EPOCH_ITEMS} items "
-                 f"(~{tokens // max(1, epochs):,} tokens) under a fresh key and destroying the old one; purge after each, untimed",
+                 f"(~{tokens // max(1, epochs):,} postings) under a fresh key and destroying the old one; purge after each, untimed",
         ))
 
         try:  # rotation needs the instance state row `rotation:<member>`: see the PostgreSQL note in BENCHMARKS.md

@@ -8,8 +8,8 @@ by `interactions.history()` and deletable by the deletion journal (checked by `v
 
 The search index is written as `derived.search.index` writes it: the member's items (in time order) are
 cut into epochs of `search.EPOCH_ITEMS`, each a `SearchEpoch` row with its own key from
-`Keyring.create_epoch_key`, and each item's tokens are `search.tokens(epoch key, prefixes of transcript
-and response)` with the epoch's id, plus one lineage row. Since transcript and response are real
+`Keyring.create_epoch_key`; each item takes the next slot of its epoch (a `SearchSlot` row and one
+lineage row), and the epoch's postings are `search.postings(epoch key, (slot, transcript and response))`. Since transcript and response are real
 ciphertext under the item's text key, a deletion can rebuild an epoch from them. Learned words
 (vocabulary) are not generated.
 
@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, text
 
 from echoless.derived import search
-from echoless.derived.models import Lineage, SearchEpoch, SearchToken
+from echoless.derived.models import Lineage, SearchEpoch, SearchPosting, SearchSlot
 from echoless.vault import crypto, interactions
 from echoless.vault.accounts import new_id
 from echoless.vault.db import utcnow
@@ -61,56 +61,43 @@ class Generated:
 
 
 class _Epochs:
-    """The search index of one `fill` call, as `search.index` makes it: consecutive items share an epoch
-    of EPOCH_ITEMS items, each epoch has its own key (made by the keyring, like the product's)."""
+    """The search index of one `fill` call, as `search.index` makes it: consecutive items take the slots of
+    an epoch of EPOCH_ITEMS items; each epoch has its own key (made by the keyring, like the product's)."""
 
-    def __init__(self, vault: Vault, member: Member, count: int) -> None:
-        self.vault, self.member, self.count = vault, member, count
-        self.epoch_id = ""
-        self.key = b""
-        self.left = 0
+    def __init__(self, vault: Vault, member: Member) -> None:
+        self.vault, self.member = vault, member
         self.made = 0
-        self.prefix_tokens: dict[str, bytes] = {}
-        self.text_tokens: dict[str, list[bytes]] = {}
+        self.done: list[tuple[dict, list[dict]]] = []  # closed epochs: (epoch row, posting rows)
+        self._open: dict | None = None
+        self._texts: list[tuple[int, str]] = []
+        self._key = b""
 
-    def next(self, done: int, stamp: datetime) -> dict | None:
-        """Move to the item number `done`; returns a new epoch's row when it opens one."""
-        if self.left:
-            self.left -= 1
-            return None
-        self.epoch_id = new_id()
-        epoch_key_id, self.key = self.vault.keyring.create_epoch_key(self.member.id, self.member.key_id, self.epoch_id)
-        self.prefix_tokens, self.text_tokens = {}, {}
-        items = min(search.EPOCH_ITEMS, self.count - done)
-        self.left = items - 1
-        self.made += 1
-        return {"id": self.epoch_id, "member_id": self.member.id, "key_id": self.member.key_id, "epoch_key_id": epoch_key_id,
-                "items": items, "retired": [], "created_at": stamp}
+    def add(self, item_id: str, created_at: datetime, text: str, stamp: datetime) -> dict:
+        """Item `item_id` takes the next slot; returns its slot row."""
+        if self._open is None or self._open["items"] >= search.EPOCH_ITEMS:
+            self.close()
+            epoch_id = new_id()
+            epoch_key_id, self._key = self.vault.keyring.create_epoch_key(self.member.id, self.member.key_id, epoch_id)
+            self._open = {"id": epoch_id, "member_id": self.member.id, "key_id": self.member.key_id, "epoch_key_id": epoch_key_id,
+                          "items": 0, "retired": [], "created_at": stamp, "oldest": created_at, "newest": created_at}
+            self.made += 1
+        epoch = self._open
+        slot = epoch["items"]
+        epoch["items"] += 1
+        epoch["oldest"], epoch["newest"] = min(epoch["oldest"], created_at), max(epoch["newest"], created_at)
+        self._texts.append((slot, text))
+        return {"epoch_id": epoch["id"], "slot": slot, "item_id": item_id, "created_at": created_at}
 
-    def tokens(self, text: str) -> list[bytes]:
-        found = self.text_tokens.get(text)
-        if found is None:
-            cache, values = self.prefix_tokens, set()
-            for prefix in search.prefixes(text):
-                token = cache.get(prefix)
-                if token is None:
-                    token = cache[prefix] = search.tokens(self.key, [prefix])[0]
-                values.add(token)
-            found = sorted(values)
-            if len(self.text_tokens) < 64:  # the default texts repeat; generated ones mostly do not
-                self.text_tokens[text] = found
-        return found
+    def close(self) -> None:
+        if self._open is not None:
+            self.done.append((self._open, search.posting_rows(self._open["id"], search.postings(self._key, self._texts))))
+            self._open, self._texts = None, []
 
-
-def _token_writer(vault: Vault) -> tuple[Callable[[datetime], object], str]:
-    """The token rows are most of what a fill writes (~24–40 per item): they go through the driver's
-    executemany with the timestamp bound once per item (the column type's own bind processing), instead
-    of SQLAlchemy processing every parameter of every row. Same table, same values."""
-    dialect = vault.data.engine.dialect
-    bind = SearchToken.__table__.c.created_at.type._cached_bind_processor(dialect)  # type: ignore[attr-defined]
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {SearchToken.__tablename__} (member_id, token, created_at, item_id, epoch_id) VALUES ({', '.join([mark] * 5)})"
-    return (bind or (lambda value: value)), sql
+    def take(self) -> tuple[list[dict], list[dict]]:
+        """The closed epochs' rows and postings, once."""
+        epochs, rows = [e for e, _p in self.done], [r for _e, p in self.done for r in p]
+        self.done = []
+        return epochs, rows
 
 
 def default_texts(i: int) -> tuple[str, str]:
@@ -141,15 +128,13 @@ def fill(
     parts = ["audio", "text", "action"] if audio else ["text", "action"]
     started = time.perf_counter()
     ids: list[str] = []
-    epochs = _Epochs(vault, member, count)
-    bind_time, token_sql = _token_writer(vault)
+    epochs = _Epochs(vault, member)
     # Oldest first, as they would have been recorded: an epoch holds consecutive items.
     order = range(count - 1, -1, -1)
     for start in range(0, count, batch):
         rows: list[dict] = []
         keys: list[dict] = []
-        epoch_rows: list[dict] = []
-        search_rows: list[tuple] = []
+        slot_rows: list[dict] = []
         lineage_rows: list[dict] = []
         stamp = utcnow()
         for n in range(start, min(count, start + batch)):
@@ -184,11 +169,7 @@ def fill(
                 row["audio_size"] = len(audio)
             rows.append(row)
             if index:
-                opened = epochs.next(n, stamp)
-                if opened is not None:
-                    epoch_rows.append(opened)
-                at, epoch_id = bind_time(row["created_at"]), epochs.epoch_id
-                search_rows.extend((member.id, token, at, item_id, epoch_id) for token in epochs.tokens(f"{transcript} {response}"))
+                slot_rows.append(epochs.add(item_id, row["created_at"], f"{transcript} {response}", stamp))
                 lineage_rows.append(
                     {"kind": "search", "artefact_id": item_id, "source_id": item_id, "member_id": member.id,
                      "key_id": member.key_id, "parts": "text", "created_at": stamp}
@@ -207,10 +188,12 @@ def fill(
         with vault.data.write() as session:
             session.execute(insert(Interaction), rows)
             if index:
-                if epoch_rows:
-                    session.execute(insert(SearchEpoch), epoch_rows)
-                if search_rows:
-                    session.connection().exec_driver_sql(token_sql, search_rows)
+                if start + batch >= count:
+                    epochs.close()
+                epoch_rows, posting_rows = epochs.take()
+                for model, values in ((SearchEpoch, epoch_rows), (SearchSlot, slot_rows), (SearchPosting, posting_rows)):
+                    if values:
+                        session.execute(insert(model), values)
                 session.execute(insert(Lineage), lineage_rows)
     return Generated(count, time.perf_counter() - started, ids)
 

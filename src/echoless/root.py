@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from echoless.derived import stats
+from echoless.derived import search, stats
 from echoless.derived.stores import CorpusStore, LineageStore, SearchStore, StatsStore, VocabularyStore
 from echoless.errors import BadRequest, ErrorCode
 from echoless.pipeline.events import Event
@@ -78,6 +78,7 @@ def open_vault(settings: Settings, extra: Iterable[Store] = ()) -> Vault:
     vault.runtime.recogniser = lambda: get_recogniser(settings)  # the model loads on first use, once per process
     rotation.upgrade(vault)  # derived data of an older scheme: rotate every member key (once)
     devices.upgrade(vault)  # shared devices from before shared histories get theirs (once)
+    search.upgrade(vault)  # the index made again after a migration dropped an older layout (once)
     return vault
 
 

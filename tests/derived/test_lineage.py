@@ -8,7 +8,7 @@ from sqlalchemy import select, insert
 from helpers import say
 from homes import Home
 from echoless.derived import corpus, lineage
-from echoless.derived.models import SearchEpoch, CorpusAnnotation, CorpusSample, Lineage, SearchToken, VocabularyEntry
+from echoless.derived.models import SearchEpoch, CorpusAnnotation, CorpusSample, Lineage, SearchSlot, VocabularyEntry
 from echoless.privacy import deletion, verifier
 from echoless.vault.accounts import new_id
 from echoless.vault.db import utcnow
@@ -45,9 +45,9 @@ def test_seeded_defects_of_each_kind_are_reported(home: Home) -> None:
     never = new_id()
     word, orphan_sample, orphan_note = new_id(), new_id(), new_id()
     with v.data.write() as session:
-        # 1. index tokens for an item that was never registered (and never existed)
+        # 1. an index slot for an item that was never registered (and never existed)
         epoch = session.scalars(select(SearchEpoch.id).where(SearchEpoch.member_id == me.id)).first()
-        session.execute(insert(SearchToken), [{"member_id": me.id, "token": b"x" * 16, "created_at": now, "item_id": never, "epoch_id": epoch}])
+        session.execute(insert(SearchSlot), [{"epoch_id": epoch, "slot": 200, "created_at": now, "item_id": never}])
         # 2. a vocabulary entry with no lineage at all
         session.add(VocabularyEntry(id=word, member_id=me.id, key_id=me.key_id, item_id=kept, part="text", word=b"\x01" + b"0" * 40, created_at=now))
         # 3. a sample whose registered source will be deleted behind the lineage's back
@@ -68,14 +68,14 @@ def test_seeded_defects_of_each_kind_are_reported(home: Home) -> None:
     finally:
         v.stores = registry
     found = _findings(home)
-    assert ("search_tokens", "unregistered-derived", never) in found
+    assert ("search_slots", "unregistered-derived", never) in found
     assert ("vocabulary_entries", "unregistered-derived", word) in found
     assert ("corpus_samples", "orphan-derived", orphan_sample) in found
     assert ("corpus_annotations", "unregistered-derived", orphan_note) in found
-    assert ("search_tokens", "orphan-derived", doomed) in found  # the hooks did not run: its tokens stayed
+    assert ("search_slots", "orphan-derived", doomed) in found  # the hooks did not run: its tokens stayed
     assert not [f for f in found if f[2] in (kept, sample, note)], found
     # Walking the lineage of the missed deletion again clears what it can reach
     lineage.forget(v, [job])
     after = _findings(home)
-    assert ("search_tokens", "orphan-derived", doomed) not in after
+    assert ("search_slots", "orphan-derived", doomed) not in after
     assert ("corpus_samples", "orphan-derived", orphan_sample) not in after

@@ -114,7 +114,9 @@ def attack(backup: Path, keyring: Path, master: bytes, dictionary: list[str]) ->
                 key = data.get(f"{row['id']}|{part}")
                 if row.get(column) and key and (plain := _open(key, row[column], f"content|{row['member_id']}|{row['id']}|{column}".encode())):
                     loot.plaintexts.append(plain)
-        tokens = {row["token"] for row in _rows(archive, "search_tokens")}
+        tokens = {row["token"] for row in _rows(archive, "search_tokens")}  # the layout before migration 0017
+        for row in _rows(archive, "search_postings"):  # packed entries: token (16 bytes) ‖ slots bitmap (32 bytes)
+            tokens.update(row["entries"][i : i + 16] for i in range(0, len(row["entries"]), 48))
     for word in dictionary:
         folded = word.casefold()
         if any(hmac.new(key, f"w|{folded}".encode(), hashlib.sha256).digest()[:16] in tokens for key in search_keys):

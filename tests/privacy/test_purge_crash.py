@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from echoless import root
 from echoless.derived import corpus
-from echoless.derived.models import CorpusSample, Lineage, SearchToken, VocabularyEntry
+from echoless.derived.models import CorpusSample, Lineage, SearchPosting, SearchSlot, VocabularyEntry
 from echoless.privacy import housekeeping
 from echoless.settings import Settings
 from echoless.vault import interactions
@@ -93,7 +93,8 @@ def test_a_kill_between_purge_steps_leaves_no_derived_data(tmp_path: Path, step:
         assert job.state == "purged"
         assert _count(vault, select(ReceiptRow).where(ReceiptRow.deletion_id == job.id)) == 1
         assert _count(vault, select(Interaction)) == 0
-        assert _count(vault, select(SearchToken)) == 0
+        assert _count(vault, select(SearchSlot)) == 0
+        assert _count(vault, select(SearchPosting)) == 0
         assert _count(vault, select(VocabularyEntry)) == 0
         assert _count(vault, select(CorpusSample)) == 0
         assert _count(vault, select(Lineage)) == 0

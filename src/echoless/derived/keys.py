@@ -6,7 +6,6 @@ keyed per epoch instead (derived/search.py). Nothing here is stored."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from cryptography.hazmat.primitives import hashes
@@ -24,7 +23,7 @@ def part_key(data_key: bytes, purpose: str) -> bytes:
 
 def keyed(key: bytes, value: str, size: int = 16) -> bytes:
     """A keyed token: HMAC-SHA256 truncated to `size` bytes (16: collisions are negligible)."""
-    return hmac.new(key, value.encode(), hashlib.sha256).digest()[:size]
+    return hmac.digest(key, value.encode(), "sha256")[:size]
 
 
 def aad(kind: str, member_id: str, artefact_id: str, part: str) -> bytes:

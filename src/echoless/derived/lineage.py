@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
-from echoless.derived.models import CorpusAnnotation, CorpusSample, Lineage, SearchToken, VocabularyEntry
+from echoless.derived.models import CorpusAnnotation, CorpusSample, Lineage, SearchSlot, VocabularyEntry
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
 from echoless.vault.keyring import PARTS
@@ -120,7 +120,7 @@ def _forget_sources(session: Session, ids: list[str], parts: set[str] | None, do
     )
     if touched["search"]:
         gone = list(touched["search"])
-        session.execute(delete(SearchToken).where(SearchToken.item_id.in_(gone)))
+        session.execute(delete(SearchSlot).where(SearchSlot.item_id.in_(gone)))  # its postings went with the epoch's rebuild
         done.search_items += len(gone)
     for word_id in touched["vocabulary"]:
         if session.scalars(select(Lineage.source_id).where(Lineage.kind == "vocabulary", Lineage.artefact_id == word_id).limit(1)).first() is None:
@@ -165,7 +165,7 @@ def problems(vault: Vault) -> list[Problem]:
         for kind, artefact, source in session.execute(select(Lineage.kind, Lineage.artefact_id, Lineage.source_id)):
             lineage.setdefault((kind, artefact), set()).add(source)
         artefacts = {
-            "search": ("search_tokens", set(session.scalars(select(SearchToken.item_id).distinct()))),
+            "search": ("search_slots", set(session.scalars(select(SearchSlot.item_id)))),
             "vocabulary": ("vocabulary_entries", set(session.scalars(select(VocabularyEntry.id)))),
             "sample": ("corpus_samples", set(session.scalars(select(CorpusSample.id)))),
             "annotation": ("corpus_annotations", set(session.scalars(select(CorpusAnnotation.id)))),

@@ -16,25 +16,33 @@ from echoless.vault.db import UTCDateTime
 from echoless.vault.models import Base
 
 
-class SearchToken(Base):
-    """(member, epoch, keyed token) → item. The primary key is the search path: an epoch's tokens are one
-    contiguous range (a re-key rewrites a few pages), and within it a token's items come newest first."""
+class SearchPosting(Base):
+    """One bucket of an epoch's postings: the packed, sorted entries (keyed token, bitmap of the epoch's slots
+    whose text has that word prefix) of the tokens whose first byte falls in the bucket. A re-key rewrites an
+    epoch's few dozen buckets; a search reads one bucket per epoch and query word."""
 
-    __tablename__ = "search_tokens"
-    __table_args__ = (
-        Index("ix_search_tokens_item", "item_id"),
-        {"sqlite_with_rowid": False},
-    )
-    member_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    __tablename__ = "search_postings"
     epoch_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    token: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)  # HMAC-SHA256(epoch key, prefix)[:16]
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)  # the source's time, for ordering
-    item_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # entries of 16 + 32 bytes: HMAC-SHA256(epoch key, prefix)[:16] ‖ little-endian bitmap of EPOCH_ITEMS bits
+    entries: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SearchSlot(Base):
+    """Which item holds slot n of an epoch, and its time (a search orders an epoch's matches by it)."""
+
+    __tablename__ = "search_slots"
+    __table_args__ = (Index("ix_search_slots_item", "item_id"),)
+    epoch_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SearchEpoch(Base):
     """A partition of one member's history for the search index: its tokens are keyed under its own epoch
-    key (in the keyring, wrapped by the member key). Deleting an item rebuilds its epoch under a fresh key."""
+    key (in the keyring, wrapped by the member key). Deleting an item rebuilds its epoch under a fresh key.
+    `oldest`/`newest` bound its items' times, so a search reads the newest epochs first and stops early."""
 
     __tablename__ = "search_epochs"
     __table_args__ = (Index("ix_search_epochs_member", "member_id", "key_id"),)
@@ -42,10 +50,12 @@ class SearchEpoch(Base):
     member_id: Mapped[str] = mapped_column(String(32))
     key_id: Mapped[str] = mapped_column(String(32))  # the member key that wraps the epoch key
     epoch_key_id: Mapped[str] = mapped_column(String(32))  # the epoch key in force
-    items: Mapped[int] = mapped_column(Integer, default=0)  # items ever assigned (an epoch fills, then closes)
+    items: Mapped[int] = mapped_column(Integer, default=0)  # slots ever assigned (an epoch fills, then closes)
     # Epoch keys replaced by a rebuild, destroyed once the rebuild is committed (ids only).
     retired: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    oldest: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    newest: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Lineage(Base):

@@ -1,48 +1,66 @@
-"""Search without plaintext (PRIVACY_MODEL §3.3, §3.10). The index maps (member, keyed token) to items,
-where a token is HMAC-SHA256 of a word prefix (every prefix of 3 letters or more of every word of the
-transcript and the response) under an *epoch* key. No word, prefix or query is stored or logged.
+"""Search without plaintext (PRIVACY_MODEL §3.3, §3.10). The index maps (epoch, keyed token) to the
+epoch's items that have it, where a token is HMAC-SHA256 of a word prefix (every prefix of 3 letters or
+more of every word of the transcript and the response) under the epoch's key. No word, prefix or query
+is stored or logged.
 
 Epochs: tokens must compare across items (a query finds every item with the word), so they cannot be
 keyed per item; a member-wide key would outlive every deletion and let whoever holds it and an old backup
 confirm a deleted item's words by dictionary. So each member's history is cut into epochs of EPOCH_ITEMS
 items, each with its own key in the keyring (wrapped by the member key: "delete everything" stays one
-key). Deleting an item rebuilds its epoch's tokens under a fresh key, inside the deletion's journal
+key). Deleting an item rebuilds its epoch's postings under a fresh key, inside the deletion's journal
 transaction, and the old key is destroyed right after it commits.
 
-Why 256 items: a deletion re-keys one epoch, about 256 × 24 tokens, a few thousand rows, which keeps a
-single deletion within its latency target; a query computes one HMAC per epoch and word (about 400 per
-word at 100,000 items), which keeps a search page within its target.
+Postings: an epoch gives each of its items a slot; a posting is (token, bitmap of the slots whose text
+has that prefix), and an epoch's postings are packed, sorted, into BUCKETS rows by the token's first
+byte. A rebuild writes those few dozen rows (not one row per prefix and item); a search reads one bucket
+per epoch and query word in a single statement, intersects the bitmaps, and reads the slots' times only
+of the newest epochs that fill a page.
 
-What the index reveals to someone holding the database without the keys: per epoch, how many items
-share an (unknown) token — the usual price of a keyed index; the words themselves stay unknown."""
+Why 256 items: a rebuild makes one HMAC per distinct prefix of the epoch's texts (a few thousand), which
+keeps a single deletion within its latency target; a search computes one HMAC per epoch and word (about
+400 per word at 100,000 items) and reads as many buckets, which keeps a search page within its target.
+
+What the index reveals to someone holding the database without the keys: per epoch, which slots share an
+(unknown) token — the usual price of a keyed index; the words themselves stay unknown."""
 
 from __future__ import annotations
 
+import functools
+import heapq
+import hmac
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 
-from sqlalchemy import String, cast, delete, exists, insert, select, text, update
+from sqlalchemy import String, bindparam, cast, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from echoless.derived import lineage
 from echoless.derived.keys import keyed
-from echoless.derived.models import SearchEpoch, SearchToken
+from echoless.derived.models import SearchEpoch, SearchPosting, SearchSlot
 from echoless.errors import BadRequest, ErrorCode
 from echoless.vault import crypto, interactions
 from echoless.vault.accounts import new_id
-from echoless.vault.db import UTCDateTime, utcnow
+from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
-from echoless.vault.models import DeletionJob, Interaction, Member
+from echoless.vault.models import DeletionJob, InstanceState, Interaction, Member
 
 _LOGGER = logging.getLogger(__name__)
 MIN_PREFIX = 3
 MAX_WORD = 32  # longer words are indexed (and searched) by their first 32 letters
 MAX_QUERY_WORDS = 8
 EPOCH_ITEMS = 256
+SLOT_BYTES = EPOCH_ITEMS // 8
+REINDEX_MARK = "reindex:search"  # written by migration 0017: the index is made again at the next start
 _WORD = re.compile(r"[^\W_]+")
-_INSERT = insert(SearchToken.__table__)
+BUCKETS = 64
+ENTRY = 16 + SLOT_BYTES
+_POSTINGS = SearchPosting.__table__
+_INSERT = insert(_POSTINGS)
+_UPDATE = update(_POSTINGS).where(_POSTINGS.c.epoch_id == bindparam("e"), _POSTINGS.c.bucket == bindparam("b")).values(
+    entries=bindparam("x"))
 
 
 def words(text: str) -> list[str]:
@@ -53,60 +71,119 @@ def words(text: str) -> list[str]:
 def prefixes(text: str) -> set[str]:
     found: set[str] = set()
     for word in words(text):
-        for end in range(MIN_PREFIX, len(word) + 1):
-            found.add(word[:end])
+        found.update(_prefixes_of(word))
     return found
+
+
+@functools.lru_cache(maxsize=65536)
+def _prefixes_of(word: str) -> tuple[str, ...]:
+    return tuple(word[:end] for end in range(MIN_PREFIX, len(word) + 1))
 
 
 def tokens(key: bytes, values: Iterable[str]) -> list[bytes]:
     return [keyed(key, "w|" + value) for value in values]
 
 
+def postings(key: bytes, texts: Iterable[tuple[int, str]]) -> dict[bytes, int]:
+    """Keyed token → bitmap of the slots whose text has that prefix, for (slot, text) pairs."""
+    by_prefix: dict[str, int] = {}
+    for slot, text in texts:
+        bit = 1 << slot
+        for prefix in prefixes(text):
+            by_prefix[prefix] = by_prefix.get(prefix, 0) | bit
+    keyed_ = _keyer(key)
+    return {keyed_(prefix): bits for prefix, bits in by_prefix.items()}
+
+
+def _keyer(key: bytes) -> Callable[[str], bytes]:
+    """`keyed(key, "w|" + prefix)` for many prefixes: the HMAC's key schedule is computed once."""
+    base = hmac.new(key, b"w|", "sha256")
+
+    def token(prefix: str) -> bytes:
+        mac = base.copy()
+        mac.update(prefix.encode())
+        return mac.digest()[:16]
+
+    return token
+
+
+def pack(found: Mapping[bytes, int]) -> dict[int, bytes]:
+    """Bucket → its entries, sorted by token (so that their order tells nothing of when they came)."""
+    buckets: dict[int, list[bytes]] = {}
+    for token in sorted(found):
+        buckets.setdefault(token[0] % BUCKETS, []).append(token + found[token].to_bytes(SLOT_BYTES, "little"))
+    return {bucket: b"".join(entries) for bucket, entries in buckets.items()}
+
+
+def unpack(entries: bytes) -> dict[bytes, int]:
+    return {entries[i : i + 16]: int.from_bytes(entries[i + 16 : i + ENTRY], "little") for i in range(0, len(entries), ENTRY)}
+
+
+def lookup(entries: bytes, token: bytes) -> int:
+    """The bitmap of `token` in a bucket's entries (0 when absent)."""
+    at = entries.find(token)
+    while at != -1 and at % ENTRY:  # a match across an entry's boundary is not the token
+        at = entries.find(token, at + 1)
+    return 0 if at == -1 else int.from_bytes(entries[at + 16 : at + ENTRY], "little")
+
+
+def posting_rows(epoch_id: str, found: Mapping[bytes, int]) -> list[dict]:
+    return [{"epoch_id": epoch_id, "bucket": bucket, "entries": entries} for bucket, entries in pack(found).items()]
+
+
 # Writing -----------------------------------------------------------------------------------------
-def _open_epoch(session: Session, vault: Vault, member_id: str, key_id: str) -> tuple[str, bytes]:
-    """The member's epoch that still takes items, and its key; a new epoch when none does."""
-    found = session.execute(
-        select(SearchEpoch.id, SearchEpoch.epoch_key_id)
-        .where(SearchEpoch.member_id == member_id, SearchEpoch.key_id == key_id, SearchEpoch.items < EPOCH_ITEMS)
-        .order_by(SearchEpoch.created_at.desc()).limit(1)
+def _claim_slot(session: Session, vault: Vault, row: Interaction) -> tuple[SearchEpoch, bytes, int]:
+    """A slot in the member's epoch that still takes items (locked for this transaction), and its key; a
+    new epoch when none does."""
+    epoch = session.scalars(
+        select(SearchEpoch)
+        .where(SearchEpoch.member_id == row.member_id, SearchEpoch.key_id == row.key_id, SearchEpoch.items < EPOCH_ITEMS)
+        .order_by(SearchEpoch.created_at.desc()).limit(1).with_for_update()
     ).first()
-    if found is not None:
-        epoch_id, epoch_key_id = found
-        key = vault.keyring.epoch_keys(member_id, key_id, [epoch_key_id]).get(epoch_key_id)
-        if key is not None:
-            return epoch_id, key
-    epoch_id = new_id()
-    epoch_key_id, key = vault.keyring.create_epoch_key(member_id, key_id, epoch_id)
-    session.add(SearchEpoch(id=epoch_id, member_id=member_id, key_id=key_id, epoch_key_id=epoch_key_id, items=0,
-                            retired=[], created_at=utcnow()))
-    session.flush()
-    return epoch_id, key
-
-
-def _rows(member_id: str, item_id: str, created_at: object, epoch_id: str, key: bytes, text: str) -> list[dict]:
-    return [
-        {"member_id": member_id, "token": token, "created_at": created_at, "item_id": item_id, "epoch_id": epoch_id}
-        for token in sorted(set(tokens(key, prefixes(text))))
-    ]
+    key = vault.keyring.epoch_keys(row.member_id, row.key_id, [epoch.epoch_key_id]).get(epoch.epoch_key_id) if epoch else None
+    if epoch is None or key is None:
+        epoch_id = new_id()
+        epoch_key_id, key = vault.keyring.create_epoch_key(row.member_id, row.key_id, epoch_id)
+        epoch = SearchEpoch(id=epoch_id, member_id=row.member_id, key_id=row.key_id, epoch_key_id=epoch_key_id, items=0,
+                            retired=[], created_at=utcnow())
+        session.add(epoch)
+    slot = epoch.items
+    epoch.items = slot + 1
+    epoch.oldest = row.created_at if epoch.oldest is None else min(epoch.oldest, row.created_at)
+    epoch.newest = row.created_at if epoch.newest is None else max(epoch.newest, row.created_at)
+    return epoch, key, slot
 
 
 def index(
     session: Session, vault: Vault, member: Member, row: Interaction, new: interactions.NewInteraction, *, first_time: bool = True
 ) -> int:
-    """Record hook (inside the row's transaction): index the text, if it was kept. Returns the token count.
-    `first_time`: the row is new, so it has no lineage yet (false when indexing again)."""
+    """Record hook (inside the row's transaction): index the text, if it was kept. Returns the number of
+    prefixes indexed. `first_time`: the row is new, so it has no lineage yet (false when indexing again)."""
     if row.transcript is None and row.response is None:
         return 0
     text = " ".join(t for t in (new.transcript, new.response) if t)
     if not prefixes(text):
         return 0
-    epoch_id, key = _open_epoch(session, vault, row.member_id, row.key_id)
-    values = _rows(row.member_id, row.id, row.created_at, epoch_id, key, text)
+    epoch, key, slot = _claim_slot(session, vault, row)
+    session.add(SearchSlot(epoch_id=epoch.id, slot=slot, item_id=row.id, created_at=row.created_at))
     lineage.register(session, "search", row.id, [row], ["text"], first_time=first_time)
+    session.flush()
+    found = postings(key, [(slot, text)])
     conn = session.connection()
-    conn.execute(_INSERT, values)
-    conn.execute(update(SearchEpoch).where(SearchEpoch.id == epoch_id).values(items=SearchEpoch.items + 1))
-    return len(values)
+    touched = {token[0] % BUCKETS for token in found}
+    have = {bucket: unpack(entries) for bucket, entries in conn.execute(select(_POSTINGS.c.bucket, _POSTINGS.c.entries).where(
+        _POSTINGS.c.epoch_id == epoch.id, _POSTINGS.c.bucket.in_(touched)))}
+    merged: dict[bytes, int] = {}
+    for bucket in have.values():
+        merged.update(bucket)
+    for token, bits in found.items():
+        merged[token] = merged.get(token, 0) | bits
+    for bucket, entries in pack(merged).items():
+        if bucket in have:
+            conn.execute(_UPDATE, {"e": epoch.id, "b": bucket, "x": entries})
+        else:
+            conn.execute(_INSERT, {"epoch_id": epoch.id, "bucket": bucket, "entries": entries})
+    return len(found)
 
 
 # Deleting ----------------------------------------------------------------------------------------
@@ -119,27 +196,27 @@ def rekey(session: Session, vault: Vault, jobs: list[DeletionJob]) -> int:
     epochs: set[str] = set()
     ids = sorted(doomed)
     for start in range(0, len(ids), 500):
-        epochs.update(session.scalars(select(SearchToken.epoch_id).where(SearchToken.item_id.in_(ids[start : start + 500])).distinct()))
+        epochs.update(session.scalars(select(SearchSlot.epoch_id).where(SearchSlot.item_id.in_(ids[start : start + 500])).distinct()))
     for epoch_id in sorted(epochs):
         _rebuild(session, vault, epoch_id, doomed)
     return len(epochs)
 
 
 def _rebuild(session: Session, vault: Vault, epoch_id: str, doomed: set[str]) -> None:
-    epoch = session.get(SearchEpoch, epoch_id)
-    in_epoch = (SearchToken.member_id == epoch.member_id, SearchToken.epoch_id == epoch_id)
-    kept_ids = [i for i in session.scalars(select(SearchToken.item_id).where(*in_epoch).distinct()) if i not in doomed]
+    epoch = session.get(SearchEpoch, epoch_id, with_for_update=True)
+    slots = dict(session.execute(select(SearchSlot.item_id, SearchSlot.slot).where(SearchSlot.epoch_id == epoch_id)).all())
+    kept_ids = [item for item in slots if item not in doomed]
     kept = list(session.scalars(select(Interaction).where(Interaction.id.in_(kept_ids), Interaction.deleted_at.is_(None)))) if kept_ids else []
     keys = vault.keyring.part_keys_many(epoch.member_id, epoch.key_id, [r.id for r in kept])
+    texts = {row.id: _text(row, keys.get(row.id, {})) for row in kept}
     new_key_id, key = vault.keyring.create_epoch_key(epoch.member_id, epoch.key_id, epoch_id)
-    session.execute(delete(SearchToken).where(*in_epoch))
-    values: list[dict] = []
-    for row in kept:
-        text = _text(row, keys.get(row.id, {}))
-        if text:
-            values.extend(_rows(row.member_id, row.id, row.created_at, epoch_id, key, text))
-    if values:
-        session.connection().execute(_INSERT, values)
+    found = postings(key, [(slots[item], text) for item, text in texts.items() if text])
+    session.execute(delete(SearchPosting).where(SearchPosting.epoch_id == epoch_id))
+    gone = [item for item in slots if not texts.get(item)]
+    if gone:
+        session.execute(delete(SearchSlot).where(SearchSlot.epoch_id == epoch_id, SearchSlot.item_id.in_(gone)))
+    if found:
+        session.connection().execute(_INSERT, posting_rows(epoch_id, found))
     epoch.retired = [*epoch.retired, epoch.epoch_key_id]
     epoch.epoch_key_id = new_key_id
 
@@ -171,18 +248,19 @@ def destroy_retired(vault: Vault) -> int:
 
 
 def forget_under_keys(session: Session, member_id: str, key_ids: list[str]) -> int:
-    """Delete everything: the member's epochs under the destroyed keys and their tokens."""
+    """Delete everything: the member's epochs under the destroyed keys, their slots and postings."""
     epochs = list(session.scalars(select(SearchEpoch.id).where(SearchEpoch.member_id == member_id, SearchEpoch.key_id.in_(key_ids))))
     for start in range(0, len(epochs), 500):
         chunk = epochs[start : start + 500]
-        session.execute(delete(SearchToken).where(SearchToken.member_id == member_id, SearchToken.epoch_id.in_(chunk)))
+        session.execute(delete(SearchPosting).where(SearchPosting.epoch_id.in_(chunk)))
+        session.execute(delete(SearchSlot).where(SearchSlot.epoch_id.in_(chunk)))
         session.execute(delete(SearchEpoch).where(SearchEpoch.id.in_(chunk)))
     return len(epochs)
 
 
 def reindex_missing(vault: Vault) -> int:
-    """Index every kept item with text that has no tokens (items a restore brought back: the index is
-    made again from restored content, never restored)."""
+    """Index every kept item with text that has no slot (items a restore brought back: the index is made
+    again from restored content, never restored)."""
     indexed = 0
     with vault.data.read() as session:
         members = {m.id: m for m in session.scalars(select(Member))}
@@ -190,7 +268,7 @@ def reindex_missing(vault: Vault) -> int:
             select(Interaction).join(Member, Member.id == Interaction.member_id).where(
                 Interaction.key_id == Member.key_id, Interaction.deleted_at.is_(None),
                 (Interaction.transcript.is_not(None)) | (Interaction.response.is_not(None)),
-                ~exists().where(SearchToken.item_id == Interaction.id),
+                ~exists().where(SearchSlot.item_id == Interaction.id),
             ).order_by(Interaction.created_at)
         ))
     for start in range(0, len(missing), 500):
@@ -205,6 +283,26 @@ def reindex_missing(vault: Vault) -> int:
     return indexed
 
 
+def upgrade(vault: Vault) -> int:
+    """Once after migration 0017 dropped the older index: destroy the epoch keys no epoch uses any more
+    and index every kept item again. Returns the items indexed."""
+    with vault.data.read() as session:
+        pending = session.get(InstanceState, REINDEX_MARK) is not None
+    if not pending:
+        return 0
+    with vault.data.read() as session:
+        in_use = {k for current, retired in session.execute(select(SearchEpoch.epoch_key_id, SearchEpoch.retired))
+                  for k in [current, *retired]}
+    unused = [key_id for key_id in vault.keyring.epoch_key_ids() if key_id not in in_use]
+    if unused:
+        vault.keyring.destroy_epoch_keys(unused)
+    indexed = reindex_missing(vault)
+    with vault.data.write() as session:
+        session.execute(delete(InstanceState).where(InstanceState.name == REINDEX_MARK))
+    _LOGGER.info("search index made again: %d items", indexed)
+    return indexed
+
+
 # Searching ---------------------------------------------------------------------------------------
 def query_words(query: str) -> list[str]:
     wanted = [w for w in dict.fromkeys(words(query)) if len(w) >= MIN_PREFIX]
@@ -212,64 +310,93 @@ def query_words(query: str) -> list[str]:
         raise BadRequest(f"search for words of at least {MIN_PREFIX} letters", code=ErrorCode.SEARCH_TOO_SHORT)
     if len(wanted) > MAX_QUERY_WORDS:
         raise BadRequest(f"search for at most {MAX_QUERY_WORDS} words", code=ErrorCode.SEARCH_TOO_LONG)
-    wanted.sort(key=len, reverse=True)  # the longest prefix is the rarest: scan it, probe the others
     return wanted
 
 
-def _epoch_keys(vault: Vault, member: Member) -> dict[str, bytes]:
-    """Epoch id → epoch key, for the member's current epochs."""
+def _epochs(vault: Vault, member: Member) -> list[tuple[str, bytes, datetime | None, datetime | None]]:
+    """The member's current epochs with their keys and time bounds, newest first."""
     with vault.data.read() as session:
-        epochs = dict(session.execute(select(SearchEpoch.id, SearchEpoch.epoch_key_id).where(
-            SearchEpoch.member_id == member.id, SearchEpoch.key_id == member.key_id)).all())
-    keys = vault.keyring.epoch_keys(member.id, member.key_id, epochs.values())
-    return {epoch_id: keys[key_id] for epoch_id, key_id in epochs.items() if key_id in keys}
+        epochs = session.execute(select(SearchEpoch.id, SearchEpoch.epoch_key_id, SearchEpoch.oldest, SearchEpoch.newest).where(
+            SearchEpoch.member_id == member.id, SearchEpoch.key_id == member.key_id)).all()
+    keys = vault.keyring.epoch_keys(member.id, member.key_id, [key_id for _e, key_id, _o, _n in epochs])
+    found = [(epoch_id, keys[key_id], oldest, newest) for epoch_id, key_id, oldest, newest in epochs if key_id in keys and newest]
+    found.sort(key=lambda e: e[3], reverse=True)
+    return found
 
 
-def _epoch_query(words: int, after: bool, limit: int):  # type: ignore[no-untyped-def]
-    """One epoch's items with every word, newest first: a range read on the (member, epoch, token) key,
-    then a probe per other word. Built once per shape and run once per epoch (no statement compiled per
-    epoch)."""
-    probes = "".join(
-        f" AND EXISTS (SELECT 1 FROM search_tokens o{n} WHERE o{n}.member_id = :m AND o{n}.epoch_id = :e"
-        f" AND o{n}.token = :t{n} AND o{n}.created_at = h.created_at AND o{n}.item_id = h.item_id)"
-        for n in range(1, words)
-    )
-    cursor = " AND (h.created_at < :at OR (h.created_at = :at AND h.item_id < :id))" if after else ""
-    return text(
-        "SELECT h.created_at, h.item_id FROM search_tokens h WHERE h.member_id = :m AND h.epoch_id = :e"
-        f" AND h.token = :t0{probes}{cursor} ORDER BY h.created_at DESC, h.item_id DESC LIMIT {int(limit)}"
-    ).columns(created_at=UTCDateTime(), item_id=String())
+def _matches(session: Session, epochs: list, wanted: list[str]) -> dict[str, int]:
+    """Epoch id → bitmap of its slots that have every wanted prefix. One statement for every epoch and word:
+    the (epoch, bucket) pairs as a VALUES list joined to the postings' primary key (SQLite plans a row-value
+    IN list as a scan, and SQLAlchemy's processing of thousands of parameters costs more than the lookups)."""
+    want: dict[tuple[str, int], list[tuple[bytes, int]]] = {}
+    for epoch_id, key, _oldest, _newest in epochs:
+        for n, word in enumerate(wanted):
+            token = keyed(key, "w|" + word)
+            want.setdefault((epoch_id, token[0] % BUCKETS), []).append((token, n))
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    pairs = list(want)
+    bits: dict[str, list[int]] = {}
+    for start in range(0, len(pairs), 2000):
+        chunk = pairs[start : start + 2000]
+        rows = conn.exec_driver_sql(
+            f"WITH w(e, b) AS (VALUES {', '.join([f'({mark}, {mark})'] * len(chunk))}) "
+            "SELECT p.epoch_id, p.bucket, p.entries FROM w JOIN search_postings p ON p.epoch_id = w.e AND p.bucket = w.b",
+            tuple(value for pair in chunk for value in pair),
+        ).all()
+        for epoch_id, bucket, entries in rows:
+            per_word = bits.setdefault(epoch_id, [0] * len(wanted))
+            for token, n in want[(epoch_id, bucket)]:
+                per_word[n] = lookup(bytes(entries), token)
+    matched: dict[str, int] = {}
+    for epoch_id, per_word in bits.items():
+        both = per_word[0]
+        for other in per_word[1:]:
+            both &= other
+        if both:
+            matched[epoch_id] = both
+    return matched
 
 
 def search(vault: Vault, member: Member, query: str, *, cursor: str | None = None, limit: int = 50) -> interactions.Page:
     """The member's interactions whose transcript or response has every query word (as a prefix), newest
-    first. Each epoch is read newest first up to a page, and the pages are merged."""
+    first: the newest epochs with matches are read until a page is full and no older epoch can come before
+    its last item."""
     if not 1 <= limit <= interactions.MAX_PAGE:
         raise BadRequest(f"limit must be between 1 and {interactions.MAX_PAGE}", code=ErrorCode.INVALID_LIMIT)
     member = interactions._current_member(vault, member.id)
-    words_ = query_words(query)
+    wanted = query_words(query)
     after = interactions._decode_cursor(cursor) if cursor else None
-    keys = _epoch_keys(vault, member)
-    statement = _epoch_query(len(words_), after is not None, limit + 1)
-    stamp = UTCDateTime().process_bind_param(after[0], None) if after is not None else None
-    found: list[tuple] = []
+    epochs = _epochs(vault, member)
+    if after is not None:
+        epochs = [e for e in epochs if e[2] is not None and e[2] <= after[0]]
+    page: list[tuple[datetime, str]] = []  # a min-heap of the newest limit + 1 found so far
     with vault.data.read() as session:
-        conn = session.connection()
-        for epoch_id, key in keys.items():
-            params = {"m": member.id, "e": epoch_id, **{f"t{n}": keyed(key, "w|" + w) for n, w in enumerate(words_)}}
-            if after is not None:
-                params.update(at=stamp, id=after[1])
-            found.extend(conn.execute(statement, params).all())
-        found.sort(key=lambda r: (r[0], r[1]), reverse=True)
+        matched = _matches(session, epochs, wanted)
+        for epoch_id, _key, _oldest, newest in epochs:
+            if epoch_id not in matched:
+                continue
+            if len(page) > limit and newest < page[0][0]:
+                break
+            bitmap = matched[epoch_id]
+            slots = [n for n in range(EPOCH_ITEMS) if bitmap >> n & 1]
+            for at, item_id in session.execute(select(SearchSlot.created_at, SearchSlot.item_id).where(
+                    SearchSlot.epoch_id == epoch_id, SearchSlot.slot.in_(slots))):
+                if after is not None and (at, item_id) >= after:
+                    continue
+                heapq.heappush(page, (at, item_id))
+                if len(page) > limit + 1:
+                    heapq.heappop(page)
+        found = sorted(page, reverse=True)
         more = len(found) > limit
         ids = [item_id for _at, item_id in found[:limit]]
         rows = {r.id: r for r in session.scalars(select(Interaction).where(
             Interaction.id.in_(ids), Interaction.member_id == member.id, Interaction.key_id == member.key_id,
             Interaction.deleted_at.is_(None)))} if ids else {}
         names = interactions._device_names(session, {r.device_id for r in rows.values() if r.device_id})
-    page = [rows[i] for i in ids if i in rows]
-    views = list(interactions._views(vault, member, page, names))
-    next_cursor = interactions._encode_cursor(page[-1]) if more and page else None
+    items = [rows[i] for i in ids if i in rows]
+    views = list(interactions._views(vault, member, items, names))
+    next_cursor = interactions._encode_cursor(items[-1]) if more and items else None
     return interactions.Page(items=views, next_cursor=next_cursor)
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import delete, select
 from echoless.derived import corpus, lineage, search, stats, vocabulary
 from echoless.derived.keys import aad, part_key
 from echoless.derived.models import (
-    CorpusAnnotation, CorpusSample, DailyCount, Lineage, SearchEpoch, SearchToken, StatsContribution, VocabularyEntry,
+    CorpusAnnotation, CorpusSample, DailyCount, Lineage, SearchEpoch, SearchPosting, SearchSlot, StatsContribution,
+    VocabularyEntry,
 )
 from echoless.vault import crypto
 from echoless.vault.instance import Vault
@@ -28,8 +29,10 @@ MIN_NEEDLE = 8
 class SearchStore(Store):
     name = "search"
     tables = (
-        TableSpec(SearchToken, DeletionRule.INTERACTION_PART, "keyed tokens of one interaction's text",
+        TableSpec(SearchPosting, DeletionRule.INTERACTION_PART, "keyed word prefixes of an epoch, each with its slots",
                   {"token": "HMAC under its epoch's key (keyring epoch_keys, wrapped by the member key)"},
+                  restore=Restore.REBUILT),
+        TableSpec(SearchSlot, DeletionRule.INTERACTION_PART, "which interaction holds a slot of an epoch, and its time",
                   restore=Restore.REBUILT),
         TableSpec(SearchEpoch, DeletionRule.USER, "a partition of a member's history for the index; ids and counts only",
                   restore=Restore.REBUILT),
@@ -60,11 +63,12 @@ class SearchStore(Store):
     def verify(self, vault: Vault, scan: Scan) -> None:
         with vault.data.read() as session:
             epochs = session.execute(select(SearchEpoch.id, SearchEpoch.epoch_key_id, SearchEpoch.retired)).all()
-            used = set(session.scalars(select(SearchToken.epoch_id).distinct()))  # a full scan: the verifier reads everything anyway
+            used = set(session.scalars(select(SearchPosting.epoch_id).distinct()))  # a full scan: the verifier reads everything anyway
+            used |= set(session.scalars(select(SearchSlot.epoch_id).distinct()))
         existing = vault.keyring.epoch_key_ids()
         current = {key_id for _e, key_id, _r in epochs}
         for epoch_id in sorted(used - {e for e, _k, _r in epochs}):
-            scan.report.add("search_tokens", "orphan-derived", "tokens of an epoch that is gone", epoch_id)
+            scan.report.add("search_postings", "orphan-derived", "postings or slots of an epoch that is gone", epoch_id)
         for epoch_id, key_id, retired in epochs:
             if key_id not in existing and epoch_id in used:
                 scan.report.add("search_epochs", "undecryptable", "an epoch's key is missing", epoch_id)
