@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     signing_key_file: Path | None = Field(
         None, description="The instance's Ed25519 signing key (mode 0600); default: `signing.key` in the home."
     )
+    signing_key: SecretStr | None = Field(
+        None, description="The signing key itself, base64 of its 32 raw bytes (overrides the file): every node of a "
+        "deployment signs receipts with the same key, and none needs a file for it."
+    )
     max_audio_bytes: int = Field(10 * 1024 * 1024, description="Largest accepted upload, in bytes.")
     max_audio_seconds: float = Field(30.0, description="Longest accepted recording, in seconds.")
     asr_model: str = Field(

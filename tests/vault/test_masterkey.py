@@ -92,3 +92,30 @@ def test_a_missing_keyring_is_refused_not_made_again_empty(tmp_path: Path) -> No
     with pytest.raises(ConfigError, match="keyring .* is missing"):
         open_vault(settings)
     assert not keyring.exists()
+
+
+def test_signing_key_from_environment(tmp_path: Path) -> None:
+    """Stateless nodes: ECHOLESS_SIGNING_KEY replaces the file; receipts are signed with it."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from echoless.vault.signing import public_key_text
+
+    key = Ed25519PrivateKey.generate()
+    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    master = base64.b64encode(bytes(range(32))).decode()
+    settings = Settings(home=tmp_path / "data", master_key=master, signing_key=base64.b64encode(raw).decode())
+    init_home(settings)
+    assert not settings.resolved_signing_key_file.exists() and not settings.resolved_master_key_file.exists()
+    vault = open_vault(settings)
+    try:
+        assert public_key_text(vault.signing_key.public_key()) == public_key_text(key.public_key())
+    finally:
+        vault.close()
+
+
+@pytest.mark.parametrize(("value", "message"), [("not base64!!", "not valid base64"), (base64.b64encode(b"x" * 16).decode(), "must be 32 bytes")])
+def test_bad_signing_key_from_environment_is_refused(tmp_path: Path, value: str, message: str) -> None:
+    settings = Settings(home=tmp_path / "data", signing_key=value)
+    with pytest.raises(ConfigError, match=message):
+        init_home(settings)

@@ -13,7 +13,7 @@ from echoless.cli.common import (
 from echoless.errors import BadRequest, ErrorCode
 from echoless.vault import audit
 from echoless.privacy import receipts as store  # importing it registers the receipt purge hook
-from echoless.vault.signing import load_signing_key, public_key_text
+from echoless.vault.signing import has_signing_key, public_key_text, signing_key
 
 UserOpt = Annotated[str | None, typer.Option("--user", help="The member (default: the owner).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -107,19 +107,20 @@ def receipt_verify(
 
 def _this_instance_key() -> str:
     """The public key of the instance whose data home is here; without one, --pubkey is required."""
-    path = settings().resolved_signing_key_file
-    if not path.is_file():
+    config = settings()
+    path = config.resolved_signing_key_file
+    if not has_signing_key(config):
         raise BadRequest(
             f"no echoless instance here ({path} does not exist) to check the signature against: pass "
             "--pubkey with the key from `echoless pubkey` or GET /v1/pubkey of the instance that issued it",
             code=ErrorCode.PUBLIC_KEY_REQUIRED,
         )
-    return public_key_text(load_signing_key(path).public_key())
+    return public_key_text(signing_key(config).public_key())
 
 
 def pubkey() -> None:
     """Print the instance's Ed25519 public key (`ed25519:…`), which verifies its receipts."""
-    key = load_signing_key(settings().resolved_signing_key_file)
+    key = signing_key(settings())
     console.print(public_key_text(key.public_key()), highlight=False)
 
 

@@ -24,7 +24,7 @@ from echoless.vault.db import Database
 from echoless.vault.keyring import Keyring, KeyringBase
 from echoless.vault.masterkey import create_master_key_file, key_provider
 from echoless.vault.models import Base, Household
-from echoless.vault.signing import create_signing_key, load_signing_key
+from echoless.vault.signing import create_signing_key, has_signing_key, signing_key
 from echoless.vault.store import Registry, Store
 
 _LOGGER = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class Vault:
 
 
 def _is_initialised(settings: Settings) -> bool:
-    return settings.resolved_signing_key_file.exists()
+    return has_signing_key(settings)
 
 
 def open_vault(settings: Settings, stores: Iterable[Store], blobs: BlobStore) -> Vault:
@@ -115,7 +115,7 @@ def open_vault(settings: Settings, stores: Iterable[Store], blobs: BlobStore) ->
         raise ConfigError(f"{settings.home} is not an echoless data home; run `echoless init` first")
     registry = Registry(stores)
     master = key_provider(settings).master_key()
-    signing = load_signing_key(settings.resolved_signing_key_file)
+    signing = signing_key(settings)
     _refuse_a_missing_keyring(settings)
     data = Database(settings.resolved_database_url)
     keys = Database(settings.resolved_keyring_url)
@@ -157,14 +157,22 @@ def _has_households(data: Database) -> bool:
 
 
 def init_home(settings: Settings) -> bool:
-    """Create the data home's keys and folders; returns False when it already existed."""
-    if _is_initialised(settings):
+    """Create the data home's folder and the keys not given in the environment; returns False when there
+    was nothing to make (an existing home, or keys that all come from the environment)."""
+    if _is_initialised(settings) and settings.signing_key is None:
         return False
     home: Path = settings.home
+    made = not home.exists()
     home.mkdir(parents=True, exist_ok=True)
-    home.chmod(0o700)
+    if made:
+        home.chmod(0o700)
     if settings.master_key is None and not settings.resolved_master_key_file.exists():
         create_master_key_file(settings.resolved_master_key_file)
+        made = True
     key_provider(settings).master_key()  # fails loudly on a bad key before anything else is made
-    create_signing_key(settings.resolved_signing_key_file)
-    return True
+    if settings.signing_key is None:
+        create_signing_key(settings.resolved_signing_key_file)
+        made = True
+    else:
+        signing_key(settings)  # a bad key from the environment fails here, before any use
+    return made

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from echoless.errors import ConfigError
+from echoless.settings import Settings
 from echoless.vault.masterkey import check_private, write_private_file
 
 
@@ -23,7 +24,28 @@ def load_signing_key(path: Path) -> Ed25519PrivateKey:
     if not path.exists():
         raise ConfigError(f"no signing key at {path}; run `echoless init`")
     check_private(path)
-    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(path.read_text().strip()))
+    return _parse(path.read_text(), str(path))
+
+
+def has_signing_key(settings: Settings) -> bool:
+    return settings.signing_key is not None or settings.resolved_signing_key_file.is_file()
+
+
+def signing_key(settings: Settings) -> Ed25519PrivateKey:
+    """The instance's key: ECHOLESS_SIGNING_KEY when set, else the key file."""
+    if settings.signing_key is not None:
+        return _parse(settings.signing_key.get_secret_value(), "ECHOLESS_SIGNING_KEY")
+    return load_signing_key(settings.resolved_signing_key_file)
+
+
+def _parse(text: str, where: str) -> Ed25519PrivateKey:
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except ValueError as exc:
+        raise ConfigError(f"the signing key in {where} is not valid base64") from exc
+    if len(raw) != 32:
+        raise ConfigError(f"the signing key in {where} must be 32 bytes (base64 of a raw Ed25519 private key), not {len(raw)}")
+    return Ed25519PrivateKey.from_private_bytes(raw)
 
 
 def public_key_text(key: Ed25519PublicKey) -> str:
