@@ -203,12 +203,13 @@ def run(ctx: Ctx) -> list[Figure]:
 
         # 9a/9b: single-item deletions with the epoch's rebuild, interleaved with plain deletes.
         chosen = rng.sample(done.ids, 2 * deletes)
-        times, base = [], []
+        times, base, cpu = [], [], []
         member = home.member(member.id)
         for i in range(deletes):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             job = deletion.delete_items(home.vault, member, [chosen[i]])
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - cpu_started) * 1000)
             deletion.purge(home.vault, job.id)  # as the job runner does after the request; not timed
             other = chosen[deletes + i]
             base.append(_timed(lambda: _plain_delete(home, other)) * 1000)  # noqa: B023 - called at once
@@ -219,7 +220,8 @@ def run(ctx: Ctx) -> list[Figure]:
             f"{k}b", f"delete one item with its epoch's rebuild, p99, {shape} ({b})", "ms", times, stat=0.99, target="≤ 50 ms",
             limit=50, **common,
             note=f"{deletes} `delete_items` of random items, each rebuilding one epoch of ≤ {search.EPOCH_ITEMS} items "
-                 f"(~{tokens // max(1, epochs):,} postings) under a fresh key and destroying the old one; purge after each, untimed",
+                 f"(~{tokens // max(1, epochs):,} postings) under a fresh key and destroying the old one; purge after each, untimed; "
+                 f"CPU time p50 {quantile(cpu, 0.5):.1f} / p99 {quantile(cpu, 0.99):.1f} ms",
         ))
 
         try:  # rotation needs the instance state row `rotation:<member>`: see the PostgreSQL note in BENCHMARKS.md
