@@ -30,7 +30,7 @@ class SearchStore(Store):
     name = "search"
     tables = (
         TableSpec(SearchPosting, DeletionRule.INTERACTION_PART, "keyed word prefixes of an epoch, each with its slots",
-                  {"token": "HMAC under its epoch's key (keyring epoch_keys, wrapped by the member key)"},
+                  {"entries": "tokens: HMAC under its epoch's key (keyring epoch_keys, wrapped by the member key), each with a slot bitmap"},
                   restore=Restore.REBUILT),
         TableSpec(SearchSlot, DeletionRule.INTERACTION_PART, "which interaction holds a slot of an epoch, and its time",
                   restore=Restore.REBUILT),
