@@ -132,21 +132,28 @@ def posting_rows(epoch_id: str, found: Mapping[bytes, int]) -> list[dict]:
 
 
 # Writing -----------------------------------------------------------------------------------------
-def _claim_slot(session: Session, vault: Vault, row: Interaction) -> tuple[SearchEpoch, bytes, int]:
+def _claim_slot(
+    session: Session, vault: Vault, row: Interaction, open_: dict[tuple[str, str], tuple[SearchEpoch, bytes]]
+) -> tuple[SearchEpoch, bytes, int]:
     """A slot in the member's epoch that still takes items (locked for this transaction), and its key; a
-    new epoch when none does."""
-    epoch = session.scalars(
-        select(SearchEpoch)
-        .where(SearchEpoch.member_id == row.member_id, SearchEpoch.key_id == row.key_id, SearchEpoch.items < EPOCH_ITEMS)
-        .order_by(SearchEpoch.created_at.desc()).limit(1).with_for_update()
-    ).first()
-    key = vault.keyring.epoch_keys(row.member_id, row.key_id, [epoch.epoch_key_id]).get(epoch.epoch_key_id) if epoch else None
-    if epoch is None or key is None:
-        epoch_id = new_id()
-        epoch_key_id, key = vault.keyring.create_epoch_key(row.member_id, row.key_id, epoch_id)
-        epoch = SearchEpoch(id=epoch_id, member_id=row.member_id, key_id=row.key_id, epoch_key_id=epoch_key_id, items=0,
-                            retired=[], created_at=utcnow())
-        session.add(epoch)
+    new epoch when none does. `open_` keeps the epoch a batch is filling, so it is looked up once."""
+    held = open_.get((row.member_id, row.key_id))
+    if held is not None and held[0].items < EPOCH_ITEMS:
+        epoch, key = held
+    else:
+        epoch = session.scalars(
+            select(SearchEpoch)
+            .where(SearchEpoch.member_id == row.member_id, SearchEpoch.key_id == row.key_id, SearchEpoch.items < EPOCH_ITEMS)
+            .order_by(SearchEpoch.created_at.desc()).limit(1).with_for_update()
+        ).first()
+        key = vault.keyring.epoch_keys(row.member_id, row.key_id, [epoch.epoch_key_id]).get(epoch.epoch_key_id) if epoch else None
+        if epoch is None or key is None:
+            epoch_id = new_id()
+            epoch_key_id, key = vault.keyring.create_epoch_key(row.member_id, row.key_id, epoch_id)
+            epoch = SearchEpoch(id=epoch_id, member_id=row.member_id, key_id=row.key_id, epoch_key_id=epoch_key_id, items=0,
+                                retired=[], created_at=utcnow())
+            session.add(epoch)
+        open_[(row.member_id, row.key_id)] = (epoch, key)
     slot = epoch.items
     epoch.items = slot + 1
     epoch.oldest = row.created_at if epoch.oldest is None else min(epoch.oldest, row.created_at)
@@ -161,29 +168,41 @@ def index(
     prefixes indexed. `first_time`: the row is new, so it has no lineage yet (false when indexing again)."""
     if row.transcript is None and row.response is None:
         return 0
-    text = " ".join(t for t in (new.transcript, new.response) if t)
-    if not prefixes(text):
-        return 0
-    epoch, key, slot = _claim_slot(session, vault, row)
-    session.add(SearchSlot(epoch_id=epoch.id, slot=slot, item_id=row.id, created_at=row.created_at))
-    lineage.register(session, "search", row.id, [row], ["text"], first_time=first_time)
+    return index_many(session, vault, [(row, " ".join(t for t in (new.transcript, new.response) if t))], first_time=first_time)
+
+
+def index_many(session: Session, vault: Vault, items: list[tuple[Interaction, str]], *, first_time: bool = True) -> int:
+    """Index (row, kept text) pairs in one go: each takes a slot, and each epoch's buckets are merged once
+    (an upgrade or a restore indexes thousands of items). Returns the number of prefixes indexed."""
+    by_epoch: dict[str, tuple[bytes, list[tuple[int, str]]]] = {}
+    open_: dict[tuple[str, str], tuple[SearchEpoch, bytes]] = {}
+    for row, text in items:
+        if not text or not prefixes(text):
+            continue
+        epoch, key, slot = _claim_slot(session, vault, row, open_)
+        session.add(SearchSlot(epoch_id=epoch.id, slot=slot, item_id=row.id, created_at=row.created_at))
+        lineage.register(session, "search", row.id, [row], ["text"], first_time=first_time)
+        by_epoch.setdefault(epoch.id, (key, []))[1].append((slot, text))
     session.flush()
-    found = postings(key, [(slot, text)])
     conn = session.connection()
-    touched = {token[0] % BUCKETS for token in found}
-    have = {bucket: unpack(entries) for bucket, entries in conn.execute(select(_POSTINGS.c.bucket, _POSTINGS.c.entries).where(
-        _POSTINGS.c.epoch_id == epoch.id, _POSTINGS.c.bucket.in_(touched)))}
-    merged: dict[bytes, int] = {}
-    for bucket in have.values():
-        merged.update(bucket)
-    for token, bits in found.items():
-        merged[token] = merged.get(token, 0) | bits
-    for bucket, entries in pack(merged).items():
-        if bucket in have:
-            conn.execute(_UPDATE, {"e": epoch.id, "b": bucket, "x": entries})
-        else:
-            conn.execute(_INSERT, {"epoch_id": epoch.id, "bucket": bucket, "entries": entries})
-    return len(found)
+    indexed = 0
+    for epoch_id, (key, texts) in by_epoch.items():
+        found = postings(key, texts)
+        indexed += len(found)
+        touched = {token[0] % BUCKETS for token in found}
+        have = {bucket: entries for bucket, entries in conn.execute(select(_POSTINGS.c.bucket, _POSTINGS.c.entries).where(
+            _POSTINGS.c.epoch_id == epoch_id, _POSTINGS.c.bucket.in_(touched)))}
+        merged: dict[bytes, int] = {}
+        for entries in have.values():
+            merged.update(unpack(entries))
+        for token, bits in found.items():
+            merged[token] = merged.get(token, 0) | bits
+        for bucket, entries in pack(merged).items():
+            if bucket in have:
+                conn.execute(_UPDATE, {"e": epoch_id, "b": bucket, "x": entries})
+            else:
+                conn.execute(_INSERT, {"epoch_id": epoch_id, "bucket": bucket, "entries": entries})
+    return indexed
 
 
 # Deleting ----------------------------------------------------------------------------------------
@@ -274,12 +293,13 @@ def reindex_missing(vault: Vault) -> int:
     for start in range(0, len(missing), 500):
         chunk = missing[start : start + 500]
         with vault.data.write() as session:
+            texts = []
             for row in chunk:
                 member = members[row.member_id]
                 keys = vault.keyring.part_keys_many(member.id, member.key_id, [row.id]).get(row.id, {})
-                plain = interactions.plaintext_of(row, keys)
-                if plain is not None and index(session, vault, member, row, plain, first_time=False):
-                    indexed += 1
+                texts.append((row, _text(row, keys)))
+            index_many(session, vault, texts, first_time=False)
+            indexed += sum(1 for _row, text in texts if text and prefixes(text))
     return indexed
 
 

@@ -180,11 +180,14 @@ def _rederive(session: Any, vault: Vault, member_id: str, new: str) -> None:
     for start in range(0, len(rows), BATCH):
         chunk = rows[start : start + BATCH]
         keys = vault.keyring.part_keys_many(member_id, new, [r.id for r in chunk])
+        texts = []
         for row in chunk:
             plain = plaintext_of(row, keys.get(row.id, {}))
             if plain is not None:
-                search.index(session, vault, member, row, plain)
+                if row.transcript is not None or row.response is not None:
+                    texts.append((row, " ".join(t for t in (plain.transcript, plain.response) if t)))
                 vocabulary.learn(session, vault, member, row, plain, keys.get(row.id, {}))
+        search.index_many(session, vault, texts)
 
 
 def _finish(vault: Vault, member_id: str, old: str) -> None:
