@@ -16,7 +16,7 @@ LAYERS = {
     "privacy": 2, "derived": 2, "sharing": 2,
     "pipeline": 3, "demo": 3,
     "root": 4,
-    "api": 5, "web": 5, "cli": 5,
+    "api": 5, "web": 5, "cli": 5, "voicelink": 5,
 }
 
 

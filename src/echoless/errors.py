@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     BLOB_STORE_UNAVAILABLE = "blob-store-unavailable"
     CHILD_CANNOT_CONTRIBUTE = "child-cannot-contribute"
     CHILD_NO_SIGN_IN = "child-no-sign-in"
+    CLIENT_NOT_ALLOWED = "client-not-allowed"
     CONFLICT = "conflict"
     CSRF_FAILED = "csrf-failed"
     DECRYPTION_FAILED = "decryption-failed"
@@ -90,6 +91,7 @@ class ErrorCode(StrEnum):
     SEARCH_TOO_SHORT = "search-too-short"
     SKILL_EXISTS = "skill-exists"
     SKILL_HOST_REFUSED = "skill-host-refused"
+    SPEECH_UNAVAILABLE = "speech-unavailable"
     TOO_MANY_ATTEMPTS = "too-many-attempts"
     TOO_MANY_ITEMS = "too-many-items"
     UNAUTHORIZED = "unauthorized"
@@ -99,6 +101,7 @@ class ErrorCode(StrEnum):
     VAULT_ERROR = "vault-error"
     WEAK_PASSWORD = "weak-password"
     WILDCARD_NEEDS_TRANSCRIPT = "wildcard-needs-transcript"
+    WYOMING_ADDRESS_REFUSED = "wyoming-address-refused"
     WRONG_PASSWORD = "wrong-password"
 
 
@@ -120,6 +123,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.BLOB_STORE_UNAVAILABLE: 503,
     ErrorCode.CHILD_CANNOT_CONTRIBUTE: 403,
     ErrorCode.CHILD_NO_SIGN_IN: 409,
+    ErrorCode.CLIENT_NOT_ALLOWED: 403,
     ErrorCode.CONFLICT: 409,
     ErrorCode.CSRF_FAILED: 403,
     ErrorCode.DECRYPTION_FAILED: 500,
@@ -186,6 +190,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.SEARCH_TOO_SHORT: 400,
     ErrorCode.SKILL_EXISTS: 409,
     ErrorCode.SKILL_HOST_REFUSED: 400,
+    ErrorCode.SPEECH_UNAVAILABLE: 503,
     ErrorCode.TOO_MANY_ATTEMPTS: 429,
     ErrorCode.TOO_MANY_ITEMS: 400,
     ErrorCode.UNAUTHORIZED: 401,
@@ -195,6 +200,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.VAULT_ERROR: 500,
     ErrorCode.WEAK_PASSWORD: 400,
     ErrorCode.WILDCARD_NEEDS_TRANSCRIPT: 400,
+    ErrorCode.WYOMING_ADDRESS_REFUSED: 400,
     ErrorCode.WRONG_PASSWORD: 403,
 }
 

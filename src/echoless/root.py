@@ -99,6 +99,11 @@ def ask(
     return pipeline.run(vault, member, device_id, audio, speak=speak, emit=emit)
 
 
+def transcribe(vault: Vault, member: Member, device_id: str | None, audio: bytes) -> tuple[str | None, str]:
+    """Hear and record one spoken request without acting on it (for a peer that acts itself): (id, transcript)."""
+    return pipeline.transcribe(vault, member, device_id, audio)
+
+
 def import_recording(
     vault: Vault, member: Member, device_id: str | None, audio: bytes, *, transcript: str | None,
     response: str | None, action: dict[str, Any] | None, created_at: datetime | None = None,

@@ -20,6 +20,8 @@ from echoless.web import stats_page as derived_pages
 from echoless.pipeline.timekeeper import Timekeeper
 from echoless.settings import Settings
 from echoless.web import routes as privacy_hub
+from echoless.voicelink.listen import Listener
+from echoless.voicelink.server import WyomingServer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -32,7 +34,9 @@ Hub's session cookie also works here; requests that change something then need `
 the shape `{"error": {"code": "...", "message": "...", "status": 404}}` with a stable `code`."""
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, wyoming: tuple[str, Listener] | None = None) -> FastAPI:
+    """The app; with `wyoming` (a device's name, where to listen), a Wyoming server beside it on the same vault."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         vault = root.open_vault(settings)
@@ -42,9 +46,14 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.warmed = health.start_warming(vault)
         timekeeper = Timekeeper(vault, app.state.bus.publish)
         timekeeper.start()
+        link = WyomingServer(vault, *wyoming) if wyoming is not None else None
+        if link is not None:
+            await link.start()
         try:
             yield
         finally:
+            if link is not None:
+                await link.stop()
             timekeeper.stop()
             runner.stop()
             vault.close()

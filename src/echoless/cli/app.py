@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from echoless.cli import history, home, privacy, proofs, setup, sharing
+from echoless.cli import history, home, privacy, proofs, setup, sharing, voicelink
 from echoless.cli.common import err_console, settings
 from echoless.cli import derived as derived
 from echoless.errors import EcholessError
@@ -29,6 +29,7 @@ home.register(app)
 proofs.register(app)
 sharing.register(app)
 derived.register(app)  # stats, backup, restore, vocabulary, corpus
+voicelink.register(app)  # wyoming
 
 
 def log_level(configured: str, *, verbose: bool, serving: bool) -> int:
@@ -47,7 +48,7 @@ def _configure(
     ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also log what is being done (INFO; never content).")] = False,
 ) -> None:
-    level = log_level(settings().log_level, verbose=verbose, serving=ctx.invoked_subcommand == "serve")
+    level = log_level(settings().log_level, verbose=verbose, serving=ctx.invoked_subcommand in ("serve", "wyoming"))
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger().setLevel(level)
     for name in THIRD_PARTY:

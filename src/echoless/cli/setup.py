@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 from echoless.terms import DeviceKind, Role
-from echoless.cli import access, household
+from echoless.cli import access, household, voicelink
+from echoless.errors import BadRequest, ErrorCode
 from echoless.cli import devices as devices_cli
 from echoless.cli.common import console, print_json, print_table, settings, vault
 from echoless.cli.household import read_password_stdin
@@ -103,15 +104,24 @@ def members_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default: settings).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: settings).")] = None,
+    wyoming_uri: Annotated[str | None, typer.Option("--wyoming-uri", help="Also serve Wyoming here (tcp://HOST:PORT), as --wyoming-device.")] = None,
+    wyoming_device: Annotated[str | None, typer.Option("--wyoming-device", help=voicelink.DEVICE_HELP)] = None,
+    beyond_loopback: voicelink.Beyond = False,
+    allow: voicelink.Allow = None,
 ) -> None:
-    """Run the HTTP API (and the Privacy Hub pages)."""
+    """Run the HTTP API (and the Privacy Hub pages); with --wyoming-uri, a Wyoming server beside it."""
     import uvicorn
 
     from echoless.api.app import create_app
 
     config = settings()
+    wyoming = None
+    if wyoming_uri is not None or wyoming_device is not None:
+        if not (wyoming_uri and wyoming_device):
+            raise BadRequest("--wyoming-uri and --wyoming-device go together", code=ErrorCode.INVALID_REQUEST)
+        wyoming = (wyoming_device, voicelink.checked(wyoming_uri, beyond_loopback, allow))
     uvicorn.run(
-        create_app(config),
+        create_app(config, wyoming=wyoming),
         host=host or config.host,
         port=port or config.port,
         log_level=config.log_level.lower(),
