@@ -61,6 +61,7 @@ class ErrorCode(StrEnum):
     INVALID_REQUEST = "invalid-request"
     INVALID_RETENTION = "invalid-retention"
     INVALID_ROLE = "invalid-role"
+    INVALID_SATELLITE = "invalid-satellite"
     INVALID_SCOPE = "invalid-scope"
     INVALID_SEARCH = "invalid-search"
     INVALID_SETTING = "invalid-setting"
@@ -89,6 +90,7 @@ class ErrorCode(StrEnum):
     RUN_FAILED = "run-failed"
     SEARCH_TOO_LONG = "search-too-long"
     SEARCH_TOO_SHORT = "search-too-short"
+    SATELLITE_EXISTS = "satellite-exists"
     SKILL_EXISTS = "skill-exists"
     SKILL_HOST_REFUSED = "skill-host-refused"
     SPEECH_UNAVAILABLE = "speech-unavailable"
@@ -97,6 +99,7 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "unauthorized"
     UNKNOWN_DEVICE = "unknown-device"
     UNKNOWN_MEMBER = "unknown-member"
+    UNKNOWN_SATELLITE = "unknown-satellite"
     UNKNOWN_TOKEN = "unknown-token"
     VAULT_ERROR = "vault-error"
     WEAK_PASSWORD = "weak-password"
@@ -160,6 +163,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_REQUEST: 422,
     ErrorCode.INVALID_RETENTION: 400,
     ErrorCode.INVALID_ROLE: 400,
+    ErrorCode.INVALID_SATELLITE: 400,
     ErrorCode.INVALID_SCOPE: 400,
     ErrorCode.INVALID_SEARCH: 400,
     ErrorCode.INVALID_SETTING: 400,
@@ -188,6 +192,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.RUN_FAILED: 500,
     ErrorCode.SEARCH_TOO_LONG: 400,
     ErrorCode.SEARCH_TOO_SHORT: 400,
+    ErrorCode.SATELLITE_EXISTS: 409,
     ErrorCode.SKILL_EXISTS: 409,
     ErrorCode.SKILL_HOST_REFUSED: 400,
     ErrorCode.SPEECH_UNAVAILABLE: 503,
@@ -196,6 +201,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNAUTHORIZED: 401,
     ErrorCode.UNKNOWN_DEVICE: 404,
     ErrorCode.UNKNOWN_MEMBER: 422,
+    ErrorCode.UNKNOWN_SATELLITE: 404,
     ErrorCode.UNKNOWN_TOKEN: 404,
     ErrorCode.VAULT_ERROR: 500,
     ErrorCode.WEAK_PASSWORD: 400,

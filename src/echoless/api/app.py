@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +23,7 @@ from echoless.pipeline.timekeeper import Timekeeper
 from echoless.settings import Settings
 from echoless.web import routes as privacy_hub
 from echoless.voicelink.listen import Listener
+from echoless.voicelink.satellite import Satellites
 from echoless.voicelink.server import WyomingServer
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,9 +52,13 @@ def create_app(settings: Settings, *, wyoming: tuple[str, Listener] | None = Non
         link = WyomingServer(vault, *wyoming) if wyoming is not None else None
         if link is not None:
             await link.start()
+        satellites = asyncio.create_task(Satellites(vault).run_forever())  # the household's Wyoming satellites
         try:
             yield
         finally:
+            satellites.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await satellites
             if link is not None:
                 await link.stop()
             timekeeper.stop()

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from echoless.cli import history, home, privacy, proofs, setup, sharing, voicelink
+from echoless.cli import history, home, privacy, proofs, satellites, setup, sharing, voicelink
 from echoless.cli.common import err_console, settings
 from echoless.cli import derived as derived
 from echoless.errors import EcholessError
@@ -30,6 +30,7 @@ proofs.register(app)
 sharing.register(app)
 derived.register(app)  # stats, backup, restore, vocabulary, corpus
 voicelink.register(app)  # wyoming
+satellites.register(app)  # satellites add, list, remove
 
 
 def log_level(configured: str, *, verbose: bool, serving: bool) -> int:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from echoless.errors import BadRequest, Conflict, ErrorCode, Forbidden, NotFound, Unauthorized
 from echoless.terms import DEVICE_KINDS, DeviceKind, Role
-from echoless.vault import accounts, audit, retention
+from echoless.vault import accounts, audit, retention, satellites
 from echoless.vault.db import utcnow
 from echoless.vault.instance import Vault
 from echoless.vault.models import Device, Member, Token
@@ -181,6 +181,7 @@ def shared_member(vault: Vault, device: Device) -> Member | None:
 def drop(vault: Vault, device: Device) -> None:
     """The device's row and tokens (its shared history is deleted before: echoless.root)."""
     with vault.data.write() as session:
+        satellites.forget_device(session, device.id)
         session.execute(delete(Token).where(Token.subject_id == device.id))
         session.execute(delete(Device).where(Device.id == device.id))
         audit.append_in(session, audit.DEVICE_REMOVED, subject=device.id)
@@ -196,6 +197,7 @@ def forget_member(vault: Vault, member: Member) -> list[Device]:
             elif member.id in (device.members or []):
                 device.members = [i for i in device.members if i != member.id]
         for device in gone:
+            satellites.forget_device(session, device.id)
             session.execute(delete(Token).where(Token.subject_id == device.id))
             session.execute(delete(Device).where(Device.id == device.id))
             audit.append_in(session, audit.DEVICE_REMOVED, subject=device.id)

@@ -59,6 +59,21 @@ class Device(Base):
     members: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
+class Satellite(Base):
+    """A Wyoming satellite echoless connects to (voicelink/satellite.py), speaking as one of the household's
+    devices. Household configuration: an address and a device, no content."""
+
+    __tablename__ = "satellites"
+    __table_args__ = (
+        Index("ix_satellites_household_uri", "household_id", "uri", unique=True),
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"))
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    uri: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Token(Base):
     __tablename__ = "tokens"
     hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token; the token is never stored

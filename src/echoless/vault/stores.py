@@ -14,7 +14,8 @@ from echoless.vault import crypto
 from echoless.vault.instance import Vault
 from echoless.vault.keyring import DataKey, EpochKey, KeyringCheck, OwnerKey, Pseudonym
 from echoless.vault.models import (
-    DeletionJob, Device, Household, InstanceState, Interaction, Lease, Member, SignInThrottle, Token, WebSession,
+    DeletionJob, Device, Household, InstanceState, Interaction, Lease, Member, Satellite, SignInThrottle, Token,
+    WebSession,
 )
 from echoless.vault.records import AuditCheckpoint, AuditRow
 from echoless.vault.store import BlobSpec, Database, DeletionRule, Restore, Scan, Store, TableSpec
@@ -51,6 +52,8 @@ class HouseholdStore(Store):
         TableSpec(Household, DeletionRule.USER_STATE, "the household outlives any member's history"),
         TableSpec(Member, DeletionRule.USER, "removed with the member; the password is an argon2id hash"),
         TableSpec(Device, DeletionRule.USER_STATE, "devices belong to the household"),
+        TableSpec(Satellite, DeletionRule.USER_STATE, "the Wyoming satellites echoless connects to: an address and a "
+                  "device, no content; removed with their device"),
         TableSpec(Token, DeletionRule.USER, "a member's tokens go with the member; device tokens with the device"),
         TableSpec(WebSession, DeletionRule.USER, "a member's sign-ins go with the member"),
         TableSpec(SignInThrottle, DeletionRule.CONTENT_FREE, "hashed keys, counts and times only; rows expire"),
