@@ -22,6 +22,7 @@ FIGURES = {
     "7": "figures 3–6 and 9 on PostgreSQL",
     "8": "personalisation: WER with and without learned words",
     "9": "search epochs at 100k items of one member: delete with rebuild, search, key rotation",
+    "10": "Wyoming, side by side with wyoming-faster-whisper",
 }
 
 
@@ -29,10 +30,10 @@ PG_FIGURES = ("3", "4", "5", "6", "9")  # figure 7 is these on PostgreSQL
 
 
 def _steps() -> dict[str, Callable[[Ctx], list[Figure]]]:
-    from bench import endtoend, epochs, personalisation, recognition, scale, vault
+    from bench import endtoend, epochs, personalisation, recognition, scale, vault, wyoming_side
 
     return {"1": recognition.run, "2": endtoend.run, "3": vault.ingest, "4": vault.shred, "5": vault.purge, "6": scale.scale,
-            "8": personalisation.run, "9": epochs.run}
+            "8": personalisation.run, "9": epochs.run, "10": wyoming_side.run}
 
 
 def main() -> None:

@@ -120,7 +120,11 @@ def exchange(port: int, events: Iterable[Event], until: Iterable[str], **kwargs:
 
 
 # Clients of the versions the peers pin ------------------------------------------------------------
-PINNED = {"wyoming-1.4.0": ["wyoming==1.4.0"], "wyoming-satellite-1.0.0": ["wyoming-satellite==1.0.0"]}
+PINNED = {
+    "wyoming-1.4.0": ["wyoming==1.4.0"],
+    "wyoming-satellite-1.0.0": ["wyoming-satellite==1.0.0"],
+    "wyoming-faster-whisper-3.8.1": ["wyoming-faster-whisper==3.8.1"],  # the benchmark's peer (bench/wyoming_side.py)
+}
 
 
 def venv(name: str) -> Path:

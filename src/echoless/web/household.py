@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from echoless import root
 from echoless.errors import BadRequest, Conflict, ErrorCode, NotFound
-from echoless.vault import accounts, devices, invitations, parents
+from echoless.vault import accounts, devices, invitations, parents, satellites
 from echoless.terms import DeviceKind, Role
 from echoless.web import member_access, receipts_view
 from echoless.web.pages import CheckedDep, SignedInDep, get_vault, redirect, render, require_owner
@@ -33,6 +33,7 @@ def _page(request: Request, me, *, status: int = 200, error: str | None = None, 
         "parents": {m.id: [p.name for p in parents.parents_of(vault, m)] for m in members if m.role == Role.CHILD},
         "invited": invitations.pending(vault, me.household_id),
         "devices": devices.describe(vault, me.household_id),
+        "satellites": satellites.listed(vault, me.household_id),
         "tokens": tokens,
         "active_tokens": {s: sum(1 for t in tokens if t.subject_id == s and not t.revoked_at) for s in {t.subject_id for t in tokens}},
         "error": error,
@@ -149,6 +150,29 @@ def remove_device(request: Request, signed_in: CheckedDep, device_id: str) -> Re
     require_owner(me)
     root.remove_device(get_vault(request), me.household_id, device_id)
     return redirect("/household?done=device-removed#devices")
+
+
+@router.post("/household/satellites")
+def add_satellite(
+    request: Request, signed_in: CheckedDep, uri: Annotated[str, Form(max_length=satellites.MAX_URI)],
+    device: Annotated[str, Form(max_length=200)],
+) -> Response:
+    """A wyoming-satellite the server drives as `device` (the running server picks it up within seconds)."""
+    me = signed_in.member
+    require_owner(me)
+    try:
+        satellites.add(get_vault(request), me.household_id, uri, device)
+    except (BadRequest, Conflict, NotFound) as exc:
+        return _page(request, me, status=exc.status, error=exc.message)
+    return redirect("/household?done=satellite-added#satellites")
+
+
+@router.post("/household/satellites/{satellite_id}/remove")
+def remove_satellite(request: Request, signed_in: CheckedDep, satellite_id: str) -> Response:
+    me = signed_in.member
+    require_owner(me)
+    satellites.remove(get_vault(request), me.household_id, satellite_id)
+    return redirect("/household?done=satellite-removed#satellites")
 
 
 @router.post("/household/tokens/{token_id}/revoke")

@@ -12,11 +12,12 @@ from echoless.api.errors import error_response
 from echoless.errors import EcholessError, ErrorCode
 from echoless.web import account, deleting, export_page, history, household, receipts_page, receipts_view, settings_page, tryit
 from echoless.web import shares_page  # skills and the share ledger
+from echoless.web import devices_page  # the devices that speak for me, and what their Wyoming peers receive
 from echoless.web import account_page, invite_page, member_access  # passwords, invitations, resets
 from echoless.web.pages import HERE, error_page
 
 ROUTERS = (account, history, deleting, settings_page, receipts_page, export_page, tryit, household, shares_page,
-           account_page, invite_page, member_access)
+           account_page, invite_page, member_access, devices_page)
 _JSON_PREFIXES = ("/v1/", "/healthz", "/docs", "/openapi.json", "/redoc", "/try/run")
 
 
