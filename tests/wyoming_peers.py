@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from voice import pcm16, say, silence
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
 from wyoming.event import Event
-
-from voice import pcm16, say, silence
 
 CACHE = Path(os.environ.get("ECHOLESS_TEST_CACHE", Path.home() / ".cache" / "echoless-test"))
 ECHOLESS = [sys.executable, "-m", "echoless.cli"]

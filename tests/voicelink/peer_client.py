@@ -5,6 +5,7 @@ It parses every answer with that version's own classes, as the peer would."""
 import asyncio
 import json
 import sys
+from importlib.metadata import version
 
 from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
@@ -12,7 +13,6 @@ from wyoming.client import AsyncTcpClient
 from wyoming.handle import Handled
 from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize
-from importlib.metadata import version
 
 
 async def main(port: int, pcm: bytes, text: str) -> dict:

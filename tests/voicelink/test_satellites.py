@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from homes import Home, make_settings, open_home
+from voice import with_demo_home
+from wyoming_peers import ECHOLESS, Process, environment, free_port, spoken_pcm, venv
 
 from echoless import root
 from echoless.errors import EcholessError, ErrorCode
@@ -21,9 +24,6 @@ from echoless.pipeline.speak import speech_available
 from echoless.privacy import deletion
 from echoless.vault import devices, interactions, satellites
 from echoless.vault.models import Member
-from homes import Home, make_settings, open_home
-from voice import with_demo_home
-from wyoming_peers import ECHOLESS, Process, environment, free_port, spoken_pcm, venv
 
 MIC = Path(__file__).parent / "mic.py"
 

@@ -11,11 +11,25 @@ from pathlib import Path
 
 import httpx
 import pytest
+from homes import Home, make_settings, open_home
+from samples import tone_wav
+from voice import with_demo_home
 from wyoming.asr import Transcribe, Transcript
 from wyoming.error import Error
 from wyoming.event import Event
 from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize
+from wyoming_peers import (
+    ECHOLESS,
+    Process,
+    audio_events,
+    environment,
+    exchange,
+    free_port,
+    pinned_client,
+    spoken_pcm,
+    start_wyoming,
+)
 
 from echoless import root
 from echoless.pipeline import homes
@@ -23,12 +37,6 @@ from echoless.pipeline.speak import speech_available
 from echoless.privacy import deletion
 from echoless.vault import devices, interactions
 from echoless.vault.models import Member
-from homes import Home, make_settings, open_home
-from samples import tone_wav
-from voice import with_demo_home
-from wyoming_peers import (
-    ECHOLESS, Process, audio_events, environment, exchange, free_port, pinned_client, spoken_pcm, start_wyoming,
-)
 
 ANSWERS = {"handled", "not-handled", "error"}
 

@@ -16,7 +16,8 @@ from echoless.pipeline import events as ev
 from echoless.pipeline import homes
 from echoless.pipeline.run import RunResult, _act, _ask_skill, _succeeded, local_now
 from echoless.pipeline.understand import IntentMatch, get_understander
-from echoless.sharing import invoke as sharing_invoke, skills as sharing
+from echoless.sharing import invoke as sharing_invoke
+from echoless.sharing import skills as sharing
 from echoless.vault import interactions
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member

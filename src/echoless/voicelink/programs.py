@@ -4,7 +4,16 @@ espeak-ng is installed and speech is on."""
 
 from __future__ import annotations
 
-from wyoming.info import AsrModel, AsrProgram, Attribution, HandleModel, HandleProgram, Info, TtsProgram, TtsVoice
+from wyoming.info import (
+    AsrModel,
+    AsrProgram,
+    Attribution,
+    HandleModel,
+    HandleProgram,
+    Info,
+    TtsProgram,
+    TtsVoice,
+)
 
 from echoless import __version__
 from echoless.pipeline.speak import speech_available

@@ -37,7 +37,15 @@ from echoless.pipeline.vad import SPEECH_END, SPEECH_START, Endpointer
 from echoless.vault import satellites
 from echoless.vault.instance import Vault
 from echoless.voicelink import programs
-from echoless.voicelink.server import CHANNELS, RATE, WIDTH, Speaker, off_loop, pcm_to_wav, speech_events
+from echoless.voicelink.server import (
+    CHANNELS,
+    RATE,
+    WIDTH,
+    Speaker,
+    off_loop,
+    pcm_to_wav,
+    speech_events,
+)
 
 _LOGGER = logging.getLogger(__name__)
 RECONNECT_MIN_SECONDS = 0.5
@@ -61,7 +69,6 @@ class SatelliteLink:
         parsed = urlparse(uri)
         self.vault, self.id, self.device_id = vault, satellite_id, device_id
         self.host, self.port = parsed.hostname or "", int(parsed.port or 0)
-        self.connected = asyncio.Event()
 
     async def run_forever(self) -> None:
         delay = RECONNECT_MIN_SECONDS
@@ -79,11 +86,10 @@ class SatelliteLink:
                 await self._session(client)
             except (OSError, asyncio.IncompleteReadError):
                 pass
-            except Exception as exc:  # its device removed meanwhile, a bug: logged without content, then retried
+            except Exception as exc:  # noqa: BLE001 - its device removed meanwhile, a bug: logged without content, retried
                 _LOGGER.warning("satellite %s: %s", self.id, type(exc).__name__)
                 delay = RECONNECT_MAX_SECONDS
             finally:
-                self.connected.clear()
                 with contextlib.suppress(Exception):
                     await client.disconnect()
             _LOGGER.info("satellite %s disconnected; reconnecting", self.id)
@@ -92,7 +98,6 @@ class SatelliteLink:
     async def _session(self, client: AsyncTcpClient) -> None:
         speaker = Speaker(self.vault, self.device_id)
         await client.write_event(RunSatellite().event())
-        self.connected.set()
         run: _Run | None = None
         while (event := await client.read_event()) is not None:
             if RunPipeline.is_type(event.type):

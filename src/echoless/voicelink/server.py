@@ -36,7 +36,14 @@ from wyoming.server import AsyncEventHandler, AsyncTcpServer
 from wyoming.tts import Synthesize
 
 from echoless import root
-from echoless.errors import AudioError, BadRequest, EcholessError, ErrorCode, NotFound, RunFailed
+from echoless.errors import (
+    AudioError,
+    BadRequest,
+    EcholessError,
+    ErrorCode,
+    NotFound,
+    RunFailed,
+)
 from echoless.pipeline.speak import synthesise
 from echoless.vault import accounts, devices
 from echoless.vault.instance import Vault
