@@ -183,14 +183,15 @@ class Keyring:
         if not item_ids:
             return {}
         aead = AESGCM(self.owner_key(owner_id, key_id))
-        query = select(DataKey.item_id, DataKey.part, DataKey.wrapped).where(
-            DataKey.item_id.in_(item_ids), DataKey.key_id == key_id
-        )
+        # By primary key only, the owner key checked here: with `key_id = ?` in the query, SQLite (which has no
+        # statistics) walks the key_id index over every key of the member (300,000 rows at 100,000 items).
+        query = select(DataKey.item_id, DataKey.part, DataKey.wrapped, DataKey.key_id).where(DataKey.item_id.in_(item_ids))
         with self.db.engine.connect() as conn:  # plain rows: no ORM objects on the history hot path
             rows = conn.execute(query).all()
         found: dict[str, dict[str, bytes]] = {}
-        for item_id, part, wrapped in rows:
-            found.setdefault(item_id, {})[part] = crypto.unwrap_key_with(aead, wrapped, _data_aad(item_id, part, key_id))
+        for item_id, part, wrapped, under in rows:
+            if under == key_id:
+                found.setdefault(item_id, {})[part] = crypto.unwrap_key_with(aead, wrapped, _data_aad(item_id, part, key_id))
         return found
 
     def destroy_data_keys(self, item_ids: Sequence[str], parts: Sequence[str] = PARTS, *, compact: bool = True) -> int:
