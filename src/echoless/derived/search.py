@@ -34,7 +34,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, cast, delete, exists, insert, select, update
+from sqlalchemy import String, bindparam, cast, delete, exists, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from echoless.derived import lineage
@@ -43,7 +43,7 @@ from echoless.derived.models import SearchEpoch, SearchPosting, SearchSlot
 from echoless.errors import BadRequest, ErrorCode
 from echoless.vault import crypto, interactions
 from echoless.vault.accounts import new_id
-from echoless.vault.db import utcnow
+from echoless.vault.db import UTCDateTime, utcnow
 from echoless.vault.instance import Vault
 from echoless.vault.models import DeletionJob, InstanceState, Interaction, Member
 
@@ -225,7 +225,7 @@ def _rebuild(session: Session, vault: Vault, epoch_id: str, doomed: set[str]) ->
     epoch = session.get(SearchEpoch, epoch_id, with_for_update=True)
     slots = dict(session.execute(select(SearchSlot.item_id, SearchSlot.slot).where(SearchSlot.epoch_id == epoch_id)).all())
     kept_ids = [item for item in slots if item not in doomed]
-    kept = list(session.scalars(select(Interaction).where(Interaction.id.in_(kept_ids), Interaction.deleted_at.is_(None)))) if kept_ids else []
+    kept = [r for r in session.scalars(select(Interaction).where(Interaction.id.in_(kept_ids))) if r.deleted_at is None] if kept_ids else []
     keys = vault.keyring.part_keys_many(epoch.member_id, epoch.key_id, [r.id for r in kept])
     texts = {row.id: _text(row, keys.get(row.id, {})) for row in kept}
     new_key_id, key = vault.keyring.create_epoch_key(epoch.member_id, epoch.key_id, epoch_id)
@@ -393,31 +393,52 @@ def search(vault: Vault, member: Member, query: str, *, cursor: str | None = Non
     page: list[tuple[datetime, str]] = []  # a min-heap of the newest limit + 1 found so far
     with vault.data.read() as session:
         matched = _matches(session, epochs, wanted)
-        for epoch_id, _key, _oldest, newest in epochs:
-            if epoch_id not in matched:
-                continue
-            if len(page) > limit and newest < page[0][0]:
-                break
-            bitmap = matched[epoch_id]
-            slots = [n for n in range(EPOCH_ITEMS) if bitmap >> n & 1]
-            for at, item_id in session.execute(select(SearchSlot.created_at, SearchSlot.item_id).where(
-                    SearchSlot.epoch_id == epoch_id, SearchSlot.slot.in_(slots))):
-                if after is not None and (at, item_id) >= after:
+        ordered = [(epoch_id, newest) for epoch_id, _key, _oldest, newest in epochs if epoch_id in matched]
+        at = 0
+        while at < len(ordered) and not (len(page) > limit and ordered[at][1] < page[0][0]):
+            group: list[tuple[str, int]] = []  # (epoch, slot) of the next epochs, until they could fill a page
+            while at < len(ordered) and len(group) <= limit:
+                group += [(ordered[at][0], slot) for slot in _bits(matched[ordered[at][0]])]
+                at += 1
+            for found_at, item_id in _slot_items(session, group):
+                if after is not None and (found_at, item_id) >= after:
                     continue
-                heapq.heappush(page, (at, item_id))
+                heapq.heappush(page, (found_at, item_id))
                 if len(page) > limit + 1:
                     heapq.heappop(page)
         found = sorted(page, reverse=True)
         more = len(found) > limit
         ids = [item_id for _at, item_id in found[:limit]]
-        rows = {r.id: r for r in session.scalars(select(Interaction).where(
-            Interaction.id.in_(ids), Interaction.member_id == member.id, Interaction.key_id == member.key_id,
-            Interaction.deleted_at.is_(None)))} if ids else {}
+        # By primary key alone (SQLite without statistics would walk the member's index instead).
+        rows = {r.id: r for r in session.scalars(select(Interaction).where(Interaction.id.in_(ids)))
+                if r.member_id == member.id and r.key_id == member.key_id and r.deleted_at is None} if ids else {}
         names = interactions._device_names(session, {r.device_id for r in rows.values() if r.device_id})
     items = [rows[i] for i in ids if i in rows]
     views = list(interactions._views(vault, member, items, names))
     next_cursor = interactions._encode_cursor(items[-1]) if more and items else None
     return interactions.Page(items=views, next_cursor=next_cursor)
+
+
+def _bits(bitmap: int) -> list[int]:
+    found = []
+    while bitmap:
+        low = bitmap & -bitmap
+        found.append(low.bit_length() - 1)
+        bitmap ^= low
+    return found
+
+
+def _slot_items(session: Session, pairs: list[tuple[str, int]]) -> list[tuple[datetime, str]]:
+    """(time, item) of each (epoch, slot), in one statement (a VALUES list joined to the slots' key)."""
+    if not pairs:
+        return []
+    values = ", ".join(f"(:e{n}, :s{n})" for n in range(len(pairs)))
+    statement = text(
+        f"WITH w(e, s) AS (VALUES {values}) SELECT t.created_at, t.item_id FROM w "
+        "JOIN search_slots t ON t.epoch_id = w.e AND t.slot = w.s"
+    ).columns(created_at=UTCDateTime(), item_id=String())
+    params = {name: value for n, (epoch_id, slot) in enumerate(pairs) for name, value in ((f"e{n}", epoch_id), (f"s{n}", slot))}
+    return [(row[0], row[1]) for row in session.execute(statement, params)]
 
 
 def tokens_of(keys: list[bytes], word: str) -> list[bytes]:
