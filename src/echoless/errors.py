@@ -92,6 +92,10 @@ class ErrorCode(StrEnum):
     SEARCH_TOO_SHORT = "search-too-short"
     SATELLITE_EXISTS = "satellite-exists"
     SKILL_EXISTS = "skill-exists"
+    TEXT_BIDI_OVERRIDE = "text-bidi-override"
+    TEXT_EMPTY = "text-empty"
+    TEXT_INVALID_CHARACTER = "text-invalid-character"
+    TEXT_TOO_LONG = "text-too-long"
     SKILL_HOST_REFUSED = "skill-host-refused"
     SPEECH_UNAVAILABLE = "speech-unavailable"
     TOO_MANY_ATTEMPTS = "too-many-attempts"
@@ -194,6 +198,10 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.SEARCH_TOO_SHORT: 400,
     ErrorCode.SATELLITE_EXISTS: 409,
     ErrorCode.SKILL_EXISTS: 409,
+    ErrorCode.TEXT_BIDI_OVERRIDE: 422,
+    ErrorCode.TEXT_EMPTY: 422,
+    ErrorCode.TEXT_INVALID_CHARACTER: 422,
+    ErrorCode.TEXT_TOO_LONG: 422,
     ErrorCode.SKILL_HOST_REFUSED: 400,
     ErrorCode.SPEECH_UNAVAILABLE: 503,
     ErrorCode.TOO_MANY_ATTEMPTS: 429,
@@ -239,6 +247,13 @@ class AudioError(BadRequest):
     audio-too-long, audio-too-large, audio-silent."""
 
     code = ErrorCode.AUDIO_CORRUPT
+
+
+class TextError(BadRequest):
+    """A typed request that cannot be used: codes text-empty, text-too-long, text-invalid-character,
+    text-bidi-override."""
+
+    code = ErrorCode.TEXT_EMPTY
 
 
 class AudioTooLarge(AudioError):

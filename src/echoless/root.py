@@ -26,7 +26,7 @@ from echoless.privacy import backup, deletion, housekeeping, rotation, verifier
 from echoless.privacy.receipts import ReceiptsStore
 from echoless.settings import Settings
 from echoless.sharing.store import SharingStore
-from echoless.terms import Scope
+from echoless.terms import Scope, Source
 from echoless.vault import accounts, devices, parents
 from echoless.vault.blobs import BlobStore, FileBlobStore
 from echoless.vault.instance import Vault
@@ -93,10 +93,19 @@ def start_background(vault: Vault) -> housekeeping.JobRunner:
 # Use cases -------------------------------------------------------------------------------------
 def ask(
     vault: Vault, member: Member, device_id: str | None, audio: bytes, *, speak: bool = False,
-    emit: Callable[[Event], None] | None = None,
+    emit: Callable[[Event], None] | None = None, source: Source = Source.SPOKEN,
 ) -> pipeline.RunResult:
     """Hear, understand, act, answer and record one spoken request."""
-    return pipeline.run(vault, member, device_id, audio, speak=speak, emit=emit)
+    return pipeline.run(vault, member, device_id, audio, speak=speak, emit=emit, source=source)
+
+
+def ask_text(
+    vault: Vault, member: Member, device_id: str | None, text: str, *, speak: bool = False,
+    emit: Callable[[Event], None] | None = None, source: Source = Source.TYPED,
+) -> pipeline.RunResult:
+    """Understand, act, answer and record one typed request (or text a Wyoming client sends: `source`
+    WYOMING), under the same device rules as a spoken one; bad text is refused and nothing is stored."""
+    return pipeline.run_text(vault, member, device_id, text, speak=speak, emit=emit, source=source)
 
 
 def transcribe(vault: Vault, member: Member, device_id: str | None, audio: bytes) -> tuple[str | None, str]:

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     )
     max_audio_bytes: int = Field(10 * 1024 * 1024, description="Largest accepted upload, in bytes.")
     max_audio_seconds: float = Field(30.0, description="Longest accepted recording, in seconds.")
+    max_text_chars: int = Field(
+        1000, gt=0, description="Longest accepted typed request, in characters (`ask --text`, `POST /v1/requests`, the "
+        "stream's text messages, the Try it page)."
+    )
     asr_model: str = Field(
         BUNDLED_MODEL,
         description="faster-whisper model: a folder path, a model name, or `bundled:tiny.en` (the model that "

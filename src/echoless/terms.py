@@ -26,6 +26,18 @@ PART_COLUMNS: dict[Part, tuple[str, ...]] = {
 }
 
 
+class Source(StrEnum):
+    """How a request reached echoless (shown in the history; content-free)."""
+
+    SPOKEN = "spoken"  # a recording, recognised here
+    TYPED = "typed"  # text typed by the member (CLI, API, stream, Try it)
+    WYOMING = "wyoming"  # through the Wyoming protocol (a satellite, Home Assistant)
+    IMPORTED = "imported"  # a recording with text the caller already had (`record`)
+
+
+SOURCES: tuple[Source, ...] = tuple(Source)
+
+
 class JobState(StrEnum):
     """A deletion's two moments (PRIVACY_MODEL §2), after it is journalled."""
 

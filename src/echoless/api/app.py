@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from echoless import __version__, root
 from echoless.api import account, deletions, devices, errors, export, home, interactions, members, preferences, stream
+from echoless.api import requests as typed_requests
 from echoless.api import receipts as proofs
 from echoless.api import sharing as skills_api
 from echoless.api import health
@@ -31,7 +32,7 @@ _LOGGER = logging.getLogger(__name__)
 DESCRIPTION = """A self-hosted voice assistant whose voice history belongs to its users.
 
 Authenticate with `Authorization: Bearer <token>`: a **member token** (`elm_…`) reads and deletes
-that member's own history; a **device token** (`eld_…`) may only submit interactions: a personal device's are
+that member's own history; a **device token** (`eld_…`) may only submit interactions and typed requests: a personal device's are
 its member's, a shared device's those of the member named when it may speak for them, else its shared history. The Privacy
 Hub's session cookie also works here; requests that change something then need `X-CSRF-Token`. Every error has
 the shape `{"error": {"code": "...", "message": "...", "status": 404}}` with a stable `code`."""
@@ -69,6 +70,7 @@ def create_app(settings: Settings, *, wyoming: tuple[str, Listener] | None = Non
     errors.install(app)
     app.add_middleware(Hardening)  # security headers; request bodies capped (uploads stream their own)
     app.include_router(interactions.router)
+    app.include_router(typed_requests.router)  # /v1/requests: typed requests
     app.include_router(deletions.router)
     app.include_router(preferences.router)
     app.include_router(home.router)

@@ -32,7 +32,8 @@ SubjectQuery = Annotated[
 aware = records.aware
 
 
-def _who(vault: Vault, principal: accounts.Principal, member_name: str | None) -> tuple[Member, str | None]:
+def speaker_of(vault: Vault, principal: accounts.Principal, member_name: str | None) -> tuple[Member, str | None]:
+    """Whose request this is, and from which device: a device's rules (vault/devices.py), or the member's own."""
     if principal.kind == "device":
         assert principal.device is not None
         return devices.speaker(vault, principal.device, member_name), principal.device.id
@@ -80,7 +81,7 @@ def _record(vault: Vault, principal: accounts.Principal, form: uploads.Form, spe
     if imported is not None and principal.kind == "device":  # PRIVACY_MODEL §4: a device submits what it heard
         raise Forbidden("a device submits what it heard; importing text with its own time is for a member's own "
                         "token or sign-in (or the operator's `echoless record`)", code=ErrorCode.DEVICE_CANNOT_IMPORT)
-    who, device_id = _who(vault, principal, form.fields.get("member"))
+    who, device_id = speaker_of(vault, principal, form.fields.get("member"))
     if imported is not None:
         item_id = root.import_recording(
             vault,

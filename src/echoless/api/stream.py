@@ -3,7 +3,8 @@ endpointing by voice activity detection. Fired timers of the household arrive on
 
 Protocol (client → server): a JSON text frame {"type": "start", "token": "...", "member": "...",
 "speak": false} (the token may instead come in an Authorization header), then binary PCM frames;
-{"type": "end"} ends the utterance early. Server → client: JSON text frames {"type", "timestamp",
+{"type": "end"} ends the utterance early; {"type": "text", "text": "..."} is a typed utterance (no
+speech-start/speech-end, no stt-end; its run-start says source "typed"). Server → client: JSON text frames {"type", "timestamp",
 "data"}: ready, speech-start, speech-end, run-start, stt-end, intent-end, action-end, tts-end,
 run-end, error, timer-fired. After run-end the next utterance may follow on the same socket."""
 
@@ -107,10 +108,10 @@ async def stream(websocket: WebSocket) -> None:
     await sock.send("ready")
     try:
         while True:
-            pcm = await _utterance(websocket, sock, vault)
-            if pcm is None:
+            utterance = await _utterance(websocket, sock, vault)
+            if utterance is None:
                 break
-            await _run(vault, member, device_id, pcm, speak, sock)
+            await _run(vault, member, device_id, utterance, speak, sock)
     except WebSocketDisconnect:
         pass
     finally:
@@ -125,7 +126,9 @@ async def _forward(queue: asyncio.Queue[ev.Event], sock: _Socket) -> None:
         await sock.send_event(await queue.get())
 
 
-async def _utterance(websocket: WebSocket, sock: _Socket, vault: Vault) -> bytes | None:
+async def _utterance(websocket: WebSocket, sock: _Socket, vault: Vault) -> bytes | str | None:
+    """The next utterance: PCM (bytes) ended by voice activity or {"type": "end"}, or typed text (str)."""
+    limit = MAX_CONTROL_CHARS + 6 * vault.settings.max_text_chars  # a text message, every character escaped
     endpointer = Endpointer(max_seconds=vault.settings.max_audio_seconds)
     while True:
         message = await websocket.receive()
@@ -140,7 +143,7 @@ async def _utterance(websocket: WebSocket, sock: _Socket, vault: Vault) -> bytes
                 event = endpointer.feed(b"")
         elif message.get("text") is not None:
             try:
-                control = client_json.loads(message["text"], what="a control message", max_chars=MAX_CONTROL_CHARS)
+                control = client_json.loads(message["text"], what="a control message", max_chars=limit)
             except BadRequest:
                 control = None
             if isinstance(control, dict) and control.get("type") == "end":
@@ -148,10 +151,17 @@ async def _utterance(websocket: WebSocket, sock: _Socket, vault: Vault) -> bytes
                     await sock.send(SPEECH_START)
                 await sock.send(SPEECH_END)
                 return endpointer.audio
-            await sock.send(ev.ERROR, code=ErrorCode.INVALID_MESSAGE, message="send binary PCM frames or {\"type\": \"end\"}")
+            if isinstance(control, dict) and control.get("type") == "text":
+                if isinstance(control.get("text"), str) and not endpointer.started:
+                    return str(control["text"])  # audio frames before it that held no speech are dropped
+                await sock.send(ev.ERROR, code=ErrorCode.INVALID_MESSAGE, message="a text message is {\"type\": \"text\", "
+                                "\"text\": \"...\"}, sent between utterances (not while one is being spoken)")
+                continue
+            await sock.send(ev.ERROR, code=ErrorCode.INVALID_MESSAGE,
+                            message="send binary PCM frames, {\"type\": \"end\"} or {\"type\": \"text\", \"text\": \"...\"}")
 
 
-async def _run(vault: Vault, member: Any, device_id: str | None, pcm: bytes, speak: bool, sock: _Socket) -> None:
+async def _run(vault: Vault, member: Any, device_id: str | None, utterance: bytes | str, speak: bool, sock: _Socket) -> None:
     loop = asyncio.get_running_loop()
     pending: asyncio.Queue[ev.Event | None] = asyncio.Queue()
 
@@ -160,7 +170,9 @@ async def _run(vault: Vault, member: Any, device_id: str | None, pcm: bytes, spe
 
     def work() -> RunResult | None:
         try:
-            return root.ask(vault, member, device_id, pcm_to_wav(pcm), speak=speak, emit=emit)
+            if isinstance(utterance, str):
+                return root.ask_text(vault, member, device_id, utterance, speak=speak, emit=emit)
+            return root.ask(vault, member, device_id, pcm_to_wav(utterance), speak=speak, emit=emit)
         except EcholessError:
             return None  # the error event has been emitted
         finally:

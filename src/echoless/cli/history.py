@@ -82,21 +82,29 @@ def _action(text: str | None) -> dict[str, Any] | None:
 
 
 def ask(
-    file: Path,
+    file: Annotated[Path | None, typer.Argument(help="A recording of the request (or use --text).")] = None,
+    text: Annotated[str | None, typer.Option("--text", help="The request, typed instead of spoken.")] = None,
     user: UserOpt = None,
     device: DeviceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run a recorded request through the pipeline: hear, understand, act, answer, record."""
-
+    """Run a request through the pipeline: a recording (hear, understand, act, answer, record) or --text
+    (the same from understanding on)."""
+    if (file is None) == (text is None):
+        raise BadRequest("give a recording FILE or --text TEXT (exactly one of them)", code=ErrorCode.BAD_REQUEST)
     with vault() as v:
-        result = root.ask(v, member(v, user), _device_id(v, device), _read_audio(v, file))
+        who, device_id = member(v, user), _device_id(v, device)
+        if text is not None:
+            result = root.ask_text(v, who, device_id, text)
+        else:
+            assert file is not None
+            result = root.ask(v, who, device_id, _read_audio(v, file))
     if as_json:
         print_json(result.to_json())
         return
     _lines([
         ("id", result.id or "not stored (the member's settings keep none of it)"),
-        ("heard", result.transcript),
+        ("typed" if text is not None else "heard", result.transcript),
         ("intent", result.intent or "not understood"),
         ("slots", slots_text(result.slots)),
         ("action", action_text(result.action)),
@@ -161,11 +169,11 @@ def history(
         console.print("No history.")
         return
     rows = [
-        (when(item.created_at), item.device_name or "-", item.transcript or "-", item.response or "-",
+        (when(item.created_at), item.device_name or "-", item.source, item.transcript or "-", item.response or "-",
          str(item.action.get("result", "-")) if item.action else "-", item.id)
         for item in page.items
     ]
-    print_table(("when", "device", "heard", "answered", "did", "id"), rows, ids={"id"})
+    print_table(("when", "device", "via", "heard", "answered", "did", "id"), rows, ids={"id"})
     if page.next_cursor:
         console.print(f"more: --cursor {page.next_cursor}", highlight=False)
 
@@ -192,6 +200,7 @@ def show(
         ("id", item.id),
         ("when", item.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
         ("device", item.device_name or "-"),
+        ("via", item.source),
         ("heard", item.transcript if item.transcript is not None else "not kept"),
         ("answer", item.response if item.response is not None else "not kept"),
         ("action", action_text(item.action) if item.action is not None else "not kept"),

@@ -1,4 +1,5 @@
 """One run of the voice pipeline: decode → trim → recognise → understand → act → answer → record.
+A typed request enters at "understand" (its text checked instead of heard) and goes the same way on.
 Each step emits a typed event; errors emit an `error` event and raise, and nothing is stored."""
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from echoless.pipeline.prompt import recognition_prompt
 from echoless.pipeline.recognise import Recogniser, Transcript, get_recogniser
 from echoless.pipeline.skills import act, is_privacy_intent, privacy
 from echoless.pipeline.speak import synthesise
+from echoless.pipeline import typed
 from echoless.pipeline.understand import IntentMatch, get_understander
 from echoless.settings import Settings
+from echoless.terms import Source
 from echoless.sharing import invoke as sharing_invoke, skills as sharing
 from echoless.vault import interactions
 from echoless.pipeline import homes
@@ -73,6 +76,18 @@ def hear(
     return decoded, (recogniser or get_recogniser(settings)).transcribe(speech, initial_prompt=prompt)
 
 
+@dataclass(frozen=True)
+class Heard:
+    """What a run understands: the words, and the recording they came from (None when typed)."""
+
+    text: Content
+    audio: bytes | None = None
+    audio_type: str | None = None
+
+
+Take = Callable[[Callable[..., None]], Heard]  # reads the request in, publishing what it emits
+
+
 def run(
     vault: Vault,
     member: Member,
@@ -82,6 +97,49 @@ def run(
     speak: bool = False,
     emit: Callable[[ev.Event], None] | None = None,
     prompt: str | None = None,
+    source: Source = Source.SPOKEN,
+) -> RunResult:
+    """A spoken request: decode, trim, recognise (stt-end), then understand, act, answer and record it."""
+
+    def listen(publish: Callable[..., None]) -> Heard:
+        words = prompt
+        if words is None:
+            words = recognition_prompt(homes.load(vault, member.household_id), extra_words=vocabulary.prompt_words(vault, member))
+        decoded, transcript = hear(vault.settings, audio, prompt=words, recogniser=vault.runtime.recogniser())
+        publish(ev.STT_END, text=transcript.text, audio_seconds=decoded.duration, elapsed=transcript.elapsed)
+        return Heard(Content(transcript.text), audio, decoded.content_type)
+
+    return _run(vault, member, device_id, listen, source=source, speak=speak, emit=emit)
+
+
+def run_text(
+    vault: Vault,
+    member: Member,
+    device_id: str | None,
+    text: str,
+    *,
+    speak: bool = False,
+    emit: Callable[[ev.Event], None] | None = None,
+    source: Source = Source.TYPED,
+) -> RunResult:
+    """A typed request: the text is checked (pipeline/typed.py), not recognised — no stt-* event — then
+    understood, acted on, answered and recorded like a spoken one, at the server's time."""
+
+    def read(publish: Callable[..., None]) -> Heard:
+        return Heard(Content(typed.clean(text, vault.settings.max_text_chars)))
+
+    return _run(vault, member, device_id, read, source=source, speak=speak, emit=emit)
+
+
+def _run(
+    vault: Vault,
+    member: Member,
+    device_id: str | None,
+    take: Take,
+    *,
+    source: Source,
+    speak: bool,
+    emit: Callable[[ev.Event], None] | None,
 ) -> RunResult:
     events: list[ev.Event] = []
 
@@ -91,24 +149,21 @@ def run(
         if emit is not None:
             emit(event)
 
-    publish(ev.RUN_START, member=member.id, device=device_id)
+    publish(ev.RUN_START, member=member.id, device=device_id, source=str(source))
     started = time.perf_counter()
     try:
-        if prompt is None:
-            prompt = recognition_prompt(homes.load(vault, member.household_id), extra_words=vocabulary.prompt_words(vault, member))
-        decoded, transcript = hear(vault.settings, audio, prompt=prompt, recogniser=vault.runtime.recogniser())
-        publish(ev.STT_END, text=transcript.text, audio_seconds=decoded.duration, elapsed=transcript.elapsed)
+        heard = take(publish)
         now = local_now()
         with homes.edit(vault, member.household_id) as home:
-            match = get_understander().understand(transcript.text, home)
+            match = get_understander().understand(heard.text, home)
             # Built-in and privacy intents keep priority; an enabled third-party skill is tried only after.
-            skill = sharing.match_text(vault, member, transcript.text) if match is None else None
+            skill = sharing.match_text(vault, member, heard.text) if match is None else None
             if skill is not None:
                 match = IntentMatch(name=skill.intent_name, slots=dict(skill.slots), response=skill.intent)
             publish(ev.INTENT_END, intent=match.name if match else None, slots=match.slots if match else {})
             outcome = _act(vault, member, device_id, match, home, now) if skill is None else None
         if skill is not None:  # outside the household's lock: a slow skill holds nothing up
-            outcome = _ask_skill(vault, member, skill, transcript.text)
+            outcome = _ask_skill(vault, member, skill, heard.text)
         publish(ev.ACTION_END, action=outcome.action)
         spoken = synthesise(outcome.response) if speak and outcome.response and vault.settings.speech else None
         if speak:
@@ -120,13 +175,14 @@ def run(
                 member,
                 device_id,
                 interactions.NewInteraction(
-                    audio=audio,
-                    audio_type=decoded.content_type,
-                    transcript=transcript.text,
+                    audio=heard.audio,
+                    audio_type=heard.audio_type,
+                    transcript=heard.text,
                     response=outcome.response,
                     action=outcome.action,
                     run=interactions.RunFacts(match.name if match else None, _succeeded(match, outcome),
                                               time.perf_counter() - started),
+                    source=source,
                 ),
             )
             item_id = row.id if row is not None else None
@@ -143,7 +199,7 @@ def run(
         raise failure from exc
     return RunResult(
         id=item_id,
-        transcript=transcript.text,
+        transcript=heard.text,
         intent=match.name if match else None,
         slots=match.slots if match else {},
         action=outcome.action,
@@ -199,6 +255,7 @@ def import_interaction(
             response=response,
             action=action,
             created_at=created_at,
+            source=Source.IMPORTED,
         ),
     )
     return row.id if row is not None else None

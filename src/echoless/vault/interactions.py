@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from echoless.content import Content
 from echoless.errors import BadRequest, ErrorCode, NotFound
+from echoless.terms import Source
 from echoless.vault import retention
 from echoless.vault import crypto, devices
 from echoless.vault.accounts import new_id
@@ -56,6 +57,7 @@ class NewInteraction:
     action: dict[str, Any] | None = None
     created_at: datetime | None = None
     run: RunFacts | None = None
+    source: Source = Source.SPOKEN  # how the request came (typed text has no audio part)
 
 
 def plaintext_of(row: Interaction, keys: dict[str, bytes]) -> NewInteraction | None:
@@ -87,6 +89,7 @@ class InteractionView:
     audio_type: str | None
     audio_size: int | None
     expires: dict[str, datetime | None] = field(default_factory=dict)
+    source: str = Source.SPOKEN
 
     @property
     def has_audio(self) -> bool:
@@ -97,6 +100,7 @@ class InteractionView:
             "id": self.id,
             "created_at": self.created_at.isoformat(),
             "device": {"id": self.device_id, "name": self.device_name} if self.device_id else None,
+            "source": str(self.source),
             "transcript": self.transcript,
             "response": self.response,
             "action": self.action,
@@ -163,6 +167,7 @@ def _write(
         device_id=device_id,
         key_id=member.key_id,
         created_at=created,
+        source=str(new.source),
     )
     if "text" in keys.keys:
         if new.transcript is not None:
@@ -306,6 +311,7 @@ def _view(
         audio_type=row.audio_type if has_audio else None,
         audio_size=row.audio_size if has_audio else None,
         expires=_expiries(choices, row, has_audio, keys),
+        source=row.source or Source.SPOKEN,
     )
 
 

@@ -98,6 +98,8 @@ class Interaction(Base):
     transcript: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     response: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     action: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # How the request came: spoken | typed | wyoming | imported (terms.Source); content-free, like device_id.
+    source: Mapped[str] = mapped_column(String(16), default="spoken", server_default="spoken")
     # Set by a deletion request in the same transaction that journals it: hidden at once, purged after.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

@@ -18,7 +18,7 @@ from echoless.web.pages import HERE, error_page
 
 ROUTERS = (account, history, deleting, settings_page, receipts_page, export_page, tryit, household, shares_page,
            account_page, invite_page, member_access, devices_page)
-_JSON_PREFIXES = ("/v1/", "/healthz", "/docs", "/openapi.json", "/redoc", "/try/run")
+_JSON_PREFIXES = ("/v1/", "/healthz", "/docs", "/openapi.json", "/redoc", "/try/run", "/try/text")
 
 
 def _wants_json(request: Request) -> bool:

@@ -1,4 +1,5 @@
-// Try it: record with MediaRecorder (WebM/Opus), post to /try/run with the CSRF token, show the answer.
+// Try it: record with MediaRecorder (WebM/Opus), post to /try/run with the CSRF token, show the answer;
+// or type the request: posted as JSON {"text"} to /try/text.
 (function () {
   "use strict";
   const recorderBox = document.querySelector(".recorder");
@@ -6,12 +7,43 @@
   const label = button.querySelector(".label");
   const status = document.getElementById("status");
   const result = document.getElementById("result");
+  const typedForm = document.getElementById("typed");
+  const typedText = document.getElementById("typed-text");
+  const typedSend = document.getElementById("typed-send");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   recorderBox.hidden = false;
 
+  typedForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    typedSend.disabled = true;
+    status.textContent = "Working it out…";
+    try {
+      const reply = await fetch("/try/text", {
+        method: "POST", body: JSON.stringify({ text: typedText.value }), credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" },
+      });
+      if (await answered(reply, true)) typedText.value = "";
+    } catch (err) {
+      status.textContent = "The server could not be reached. Check your connection and try again.";
+    } finally {
+      typedSend.disabled = false;
+    }
+  });
+
+  async function answered(reply, typed) {
+    const data = await reply.json();
+    if (!reply.ok) {
+      status.textContent = (data.error && data.error.message) ? "That didn't work: " + data.error.message + "." : "That didn't work.";
+      return false;
+    }
+    show(data, typed);
+    status.textContent = typed ? "Done. Type or say something else." : "Done. Press the button to ask something else.";
+    return true;
+  }
+
   if (!navigator.mediaDevices || !window.MediaRecorder) {
     button.disabled = true;
-    status.textContent = "This browser cannot record audio. Try a recent Firefox, Chrome or Safari.";
+    status.textContent = "This browser cannot record audio (try a recent Firefox, Chrome or Safari); you can still type.";
     return;
   }
   let recorder = null;
@@ -48,13 +80,7 @@
     body.append("audio", blob, "request.webm");
     try {
       const reply = await fetch("/try/run", { method: "POST", body, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" });
-      const data = await reply.json();
-      if (!reply.ok) {
-        status.textContent = (data.error && data.error.message) ? "That didn't work: " + data.error.message + "." : "That didn't work.";
-        return;
-      }
-      show(data);
-      status.textContent = "Done. Press the button to ask something else.";
+      await answered(reply, false);
     } catch (err) {
       status.textContent = "The server could not be reached. Check your connection and try again.";
     } finally {
@@ -62,7 +88,8 @@
     }
   }
 
-  function show(data) {
+  function show(data, typed) {
+    document.getElementById("heard-label").textContent = typed ? "Typed" : "Heard";
     document.getElementById("heard").textContent = data.transcript ? "\u201c" + data.transcript + "\u201d" : "(nothing heard)";
     document.getElementById("answered").textContent = data.response || "";
     const action = data.action || {};
