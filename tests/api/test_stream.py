@@ -96,3 +96,43 @@ def test_an_unexpected_failure_in_a_skill_is_a_typed_error_and_the_stream_stays_
     logged = [r.getMessage() for r in caplog.records if "pipeline run failed" in r.getMessage()]
     assert len(logged) == 1 and "ValueError" in logged[0] and "in explode" in logged[0]  # once, with its traceback
     assert not [r for r in caplog.records if "PRIVATE-WORDS" in r.getMessage() or "time is it" in r.getMessage()]
+
+
+def _run_events(ws) -> list[dict]:  # type: ignore[no-untyped-def]
+    events = []
+    while not events or events[-1]["type"] not in ("run-end", "error"):
+        events.append(ws.receive_json())
+    return events
+
+
+def test_a_text_message_is_a_typed_utterance(sqlite_home: Home) -> None:
+    home = sqlite_home
+    with_demo_home(home)
+    with api(home.settings) as client:
+        with client.websocket_connect("/v1/stream") as ws:
+            ws.send_json({"type": "start", "token": home.device_token, "member": "owner"})
+            assert ws.receive_json()["type"] == "ready"
+            ws.send_json({"type": "text", "text": "turn on the\nbedroom light"})
+            typed = _run_events(ws)
+            ws.send_json({"type": "text", "text": "  "})
+            empty = _run_events(ws)
+            ws.send_json({"type": "text", "text": "turn off \u202ethe bedroom light"})
+            bidi = _run_events(ws)
+            ws.send_json({"type": "text", "text": 42})
+            wrong = ws.receive_json()
+            ws.send_json({"type": "text", "text": "x" * 1001})
+            too_long = _run_events(ws)
+            ws.send_json({"type": "text", "text": "what time is it"})  # the socket stays open after each refusal
+            again = _run_events(ws)
+        listed = client.get("/v1/interactions", headers=bearer(home.owner_token)).json()["items"]
+        state = client.get("/v1/home", headers=bearer(home.owner_token)).json()
+    assert [e["type"] for e in typed] == ["run-start", "intent-end", "action-end", "run-end"]
+    assert typed[0]["data"]["source"] == "typed" and typed[0]["data"]["device"] == home.device.id
+    assert typed[1]["data"]["intent"] == "HassTurnOn" and typed[1]["data"]["slots"]["name"] == "bedroom light"
+    assert next(d for d in state["devices"] if d["name"] == "bedroom light")["on"] is True
+    assert [(e["type"], e["data"].get("code")) for e in empty] == [("run-start", None), ("error", "text-empty")]
+    assert bidi[-1]["data"]["code"] == "text-bidi-override" and too_long[-1]["data"]["code"] == "text-too-long"
+    assert wrong["type"] == "error" and wrong["data"]["code"] == "invalid-message"
+    assert again[-1]["type"] == "run-end"
+    assert [(i["source"], i["device"]["name"]) for i in listed] == [("typed", "kitchen speaker")] * 2
+    assert [i["id"] for i in listed] == [again[-1]["data"]["id"], typed[-1]["data"]["id"]]
