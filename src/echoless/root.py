@@ -100,12 +100,13 @@ def ask(
 
 
 def ask_text(
-    vault: Vault, member: Member, device_id: str | None, text: str, *, speak: bool = False,
-    emit: Callable[[Event], None] | None = None, source: Source = Source.TYPED,
+    vault: Vault, member: Member, text: str, *, device_id: str | None = None, source: Source | str = Source.TYPED,
+    now: datetime | None = None, speak: bool = False, emit: Callable[[Event], None] | None = None,
 ) -> pipeline.RunResult:
-    """Understand, act, answer and record one typed request (or text a Wyoming client sends: `source`
-    WYOMING), under the same device rules as a spoken one; bad text is refused and nothing is stored."""
-    return pipeline.run_text(vault, member, device_id, text, speak=speak, emit=emit, source=source)
+    """Understand, act, answer and record one typed request — or text a Wyoming client sends for handling
+    (`source="wyoming"`) — as `member` on `device_id`, under the same device rules as a spoken one; `now`:
+    the server's time unless given. Bad text is refused (TextError) and nothing is stored."""
+    return pipeline.run_text(vault, member, device_id, text, source=Source(source), now=now, speak=speak, emit=emit)
 
 
 def transcribe(vault: Vault, member: Member, device_id: str | None, audio: bytes) -> tuple[str | None, str]:

@@ -108,13 +108,13 @@ def test_show_and_ask_print_lines_and_the_cli_logs_only_warnings(sqlite_home: Ho
     assert told.returncode == 0 and "export made" in told.stderr
     assert shown.returncode == 0 and "{'" not in shown.stdout and "{\"" not in shown.stdout, shown.stdout
     fields = [line.split(None, 1) for line in shown.stdout.splitlines()]
-    assert fields[:7] == [
-        ["id", item], fields[1], ["device", "kitchen speaker"], ["heard", "turn on the kitchen light"],
+    assert fields[:8] == [
+        ["id", item], fields[1], ["device", "kitchen speaker"], ["via", "imported"], ["heard", "turn on the kitchen light"],
         ["answer", "Turned on the kitchen light"],
         ["action", "intent: HassTurnOn, slots: name=kitchen light, result: turned on kitchen light"],
         ["audio", f"audio/wav, {len(tone_wav(0.3)):,} bytes"],
     ]
-    assert fields[7] == ["kept", "recording until deleted"]  # the home keeps everything forever
+    assert fields[8] == ["kept", "recording until deleted"]  # the home keeps everything forever
 
 
 def test_serve_keeps_the_configured_level_and_commands_log_warnings() -> None:

@@ -43,7 +43,7 @@ def demo(sqlite_home: Home) -> Home:
 def test_typed_intent_set_is_exact(demo: Home) -> None:
     failures = []
     for text, intent, slots in INTENT_CASES:
-        result = root.ask_text(demo.vault, demo.owner, None, text)
+        result = root.ask_text(demo.vault, demo.owner, text)
         assert [e.type for e in result.events][:2] == ["run-start", "intent-end"]
         assert result.events[0].data["source"] == "typed"
         written = as_written(text)

@@ -67,7 +67,7 @@ def create_request(
     speak: Annotated[bool, Query(description="Also return the spoken answer (base64 WAV).")] = False,
 ) -> dict[str, Any]:
     who, device_id = speaker_of(vault, principal, body.member)
-    result = root.ask_text(vault, who, device_id, body.text, speak=speak)
+    result = root.ask_text(vault, who, body.text, device_id=device_id, speak=speak)
     reply = result.to_json()
     if speak:
         reply["speech"] = (

@@ -171,7 +171,7 @@ async def _run(vault: Vault, member: Any, device_id: str | None, utterance: byte
     def work() -> RunResult | None:
         try:
             if isinstance(utterance, str):
-                return root.ask_text(vault, member, device_id, utterance, speak=speak, emit=emit)
+                return root.ask_text(vault, member, utterance, device_id=device_id, speak=speak, emit=emit)
             return root.ask(vault, member, device_id, pcm_to_wav(utterance), speak=speak, emit=emit)
         except EcholessError:
             return None  # the error event has been emitted

@@ -95,7 +95,7 @@ def ask(
     with vault() as v:
         who, device_id = member(v, user), _device_id(v, device)
         if text is not None:
-            result = root.ask_text(v, who, device_id, text)
+            result = root.ask_text(v, who, text, device_id=device_id)
         else:
             assert file is not None
             result = root.ask(v, who, device_id, _read_audio(v, file))

@@ -121,6 +121,7 @@ def run_text(
     speak: bool = False,
     emit: Callable[[ev.Event], None] | None = None,
     source: Source = Source.TYPED,
+    now: datetime | None = None,
 ) -> RunResult:
     """A typed request: the text is checked (pipeline/typed.py), not recognised — no stt-* event — then
     understood, acted on, answered and recorded like a spoken one, at the server's time."""
@@ -128,7 +129,7 @@ def run_text(
     def read(publish: Callable[..., None]) -> Heard:
         return Heard(Content(typed.clean(text, vault.settings.max_text_chars)))
 
-    return _run(vault, member, device_id, read, source=source, speak=speak, emit=emit)
+    return _run(vault, member, device_id, read, source=source, speak=speak, emit=emit, now=now)
 
 
 def _run(
@@ -140,6 +141,7 @@ def _run(
     source: Source,
     speak: bool,
     emit: Callable[[ev.Event], None] | None,
+    now: datetime | None = None,
 ) -> RunResult:
     events: list[ev.Event] = []
 
@@ -153,7 +155,7 @@ def _run(
     started = time.perf_counter()
     try:
         heard = take(publish)
-        now = local_now()
+        now = now or local_now()
         with homes.edit(vault, member.household_id) as home:
             match = get_understander().understand(heard.text, home)
             # Built-in and privacy intents keep priority; an enabled third-party skill is tried only after.

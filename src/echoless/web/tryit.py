@@ -62,7 +62,7 @@ def _typed(raw: bytes, max_text_chars: int) -> str:
 
 
 def _ask_text(vault: Vault, member: Member, text: str) -> dict[str, Any]:
-    return _shown(root.ask_text(vault, member, None, text, speak=True))
+    return _shown(root.ask_text(vault, member, text, speak=True))
 
 
 def _ask(vault: Vault, member: Member, data: bytes) -> dict[str, Any]:
