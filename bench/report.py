@@ -208,7 +208,8 @@ target from the issue; a MISS names what limits it in the notes.
 
 Figures: 1 recognition (RTF, WER), 2 end to end against a real server, 3 vault ingest, 4 shredding,
 5 purge, 6 history/search/retention at scale, 8 personalisation, 9 search epochs at 100k items of one
-member (delete with rebuild, search, key rotation); 3–6 and 9 run on SQLite and (as 7.x) on PostgreSQL.
+member (delete with rebuild, search, key rotation), 11 typed and spoken understanding side by side; 3–6
+and 9 run on SQLite and (as 7.x) on PostgreSQL.
 """
 
 

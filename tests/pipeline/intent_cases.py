@@ -140,3 +140,13 @@ NOT_UNDERSTOOD: list[str] = [
     "tell me a joke about penguins",
     "",
 ]
+
+
+QUESTION_WORDS = ("what", "what's", "is", "are", "which", "how", "will", "do", "could", "why")
+
+
+def as_written(text: str) -> str:
+    """A case as someone types it: a capital, a question mark or full stop, a newline, stray spaces."""
+    ending = "?" if text.split()[0] in QUESTION_WORDS else "."
+    first, _, rest = (text[0].upper() + text[1:]).partition(" ")
+    return f" {first}\n{rest}{ending}  " if rest else f" {first}{ending}"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from homes import Home
-from intent_cases import INTENT_CASES
+from intent_cases import INTENT_CASES, as_written
 from voice import with_demo_home
 
 from echoless import root
@@ -20,14 +20,6 @@ from echoless.pipeline.understand import get_understander
 
 REPO = Path(__file__).resolve().parents[2]
 REPORT = REPO / "test-artifacts" / "typed_intents.json"
-QUESTION_WORDS = ("what", "what's", "is", "are", "which", "how", "will", "do", "could", "why")
-
-
-def as_written(text: str) -> str:
-    """The case as someone types it: a capital, a question mark or full stop, a newline, stray spaces."""
-    ending = "?" if text.split()[0] in QUESTION_WORDS else "."
-    first, _, rest = (text[0].upper() + text[1:]).partition(" ")
-    return f" {first}\n{rest}{ending}  " if rest else f" {first}{ending}"
 
 
 def _exact(got: str | None, got_slots: dict[str, object], intent: str, slots: dict[str, object]) -> bool:
