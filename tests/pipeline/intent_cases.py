@@ -94,19 +94,15 @@ PRIVACY_CASES: list[IntentCase] = [
     ("forget that", "EcholessDeleteLast", {}),
     ("delete my last request", "EcholessDeleteLast", {}),
     ("erase the last thing I said", "EcholessDeleteLast", {}),
-    ("delete what I just typed", "EcholessDeleteLast", {}),
-    ("erase the last thing I typed", "EcholessDeleteLast", {}),
     ("that wasn't for you", "EcholessFalseActivation", {}),
     ("I wasn't talking to you", "EcholessFalseActivation", {}),
     ("I was not talking to you", "EcholessFalseActivation", {}),
     ("delete everything I said today", "EcholessDeleteToday", {}),
-    ("delete everything I typed today", "EcholessDeleteToday", {}),
     ("delete today's recordings", "EcholessDeleteToday", {}),
     ("forget everything from today", "EcholessDeleteToday", {}),
     ("delete everything I said this week", "EcholessDeleteThisWeek", {}),
     ("delete my recordings from this week", "EcholessDeleteThisWeek", {}),
     ("delete everything I've ever said", "EcholessDeleteAll", {}),
-    ("delete everything I've ever typed", "EcholessDeleteAll", {}),
     ("delete all my recordings", "EcholessDeleteAll", {}),
     ("erase everything you know about me", "EcholessDeleteAll", {}),
     ("yes", "EcholessConfirm", {}),
@@ -131,6 +127,18 @@ PRIVACY_CASES: list[IntentCase] = [
 ]
 
 INTENT_CASES: list[IntentCase] = DEVICE_CASES + TIMER_CASES + SHOPPING_CASES + OTHER_CASES + PRIVACY_CASES
+
+#: The privacy requests in the words of someone typing (understood like their spoken twins; not in the
+#: spoken set: nobody says "what I just typed").
+TYPED_CASES: list[IntentCase] = [
+    ("delete what I just typed", "EcholessDeleteLast", {}),
+    ("erase the last thing I typed", "EcholessDeleteLast", {}),
+    ("delete the last thing I wrote", "EcholessDeleteLast", {}),
+    ("delete everything I typed today", "EcholessDeleteToday", {}),
+    ("delete everything I've typed this week", "EcholessDeleteThisWeek", {}),
+    ("delete everything I've ever typed", "EcholessDeleteAll", {}),
+    ("what did I just type", "EcholessWhatDidYouHear", {}),
+]
 
 #: Text that must not be understood as anything.
 NOT_UNDERSTOOD: list[str] = [

@@ -1,4 +1,4 @@
-"""The intent test set, typed: every case run through the typed path (root.ask_text: the text checked, then
+"""The intent test set, typed (and the privacy requests in typed words): every case run through the typed path (root.ask_text: the text checked, then
 understood, acted on, answered and recorded) against the demo home; and every case as people write it
 (capitalised, with a full stop or question mark, a newline, stray spaces) checked and understood the way
 the typed path reads it. Every one must be exact."""
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from homes import Home
-from intent_cases import INTENT_CASES, as_written
+from intent_cases import INTENT_CASES, TYPED_CASES, as_written
 from voice import with_demo_home
 
 from echoless import root
@@ -34,7 +34,7 @@ def demo(sqlite_home: Home) -> Home:
 
 def test_typed_intent_set_is_exact(demo: Home) -> None:
     failures = []
-    for text, intent, slots in INTENT_CASES:
+    for text, intent, slots in INTENT_CASES + TYPED_CASES:
         result = root.ask_text(demo.vault, demo.owner, text)
         assert [e.type for e in result.events][:2] == ["run-start", "intent-end"]
         assert result.events[0].data["source"] == "typed"
@@ -45,5 +45,5 @@ def test_typed_intent_set_is_exact(demo: Home) -> None:
             if not _exact(got, got_slots, intent, slots):
                 failures.append({"typed": given, "expected": intent, "got": got, "expected_slots": slots, "got_slots": got_slots})
     REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text(json.dumps({"cases": len(INTENT_CASES), "failures": failures}, indent=2, default=str))
+    REPORT.write_text(json.dumps({"cases": len(INTENT_CASES + TYPED_CASES), "failures": failures}, indent=2, default=str))
     assert not failures, json.dumps(failures, indent=1, default=str)

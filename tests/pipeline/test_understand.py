@@ -14,7 +14,7 @@ from home_assistant_intents import get_intents
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from intent_cases import INTENT_CASES, NOT_UNDERSTOOD, PRIVACY_CASES  # noqa: E402
+from intent_cases import INTENT_CASES, NOT_UNDERSTOOD, PRIVACY_CASES, TYPED_CASES  # noqa: E402
 
 from echoless.content import Content  # noqa: E402
 from echoless.pipeline.home import HomeState, add_area, add_device, demo_home  # noqa: E402
@@ -132,7 +132,7 @@ def test_echoless_templates_do_not_collide_with_home_assistant(ha_only: Intents,
 
 def test_privacy_cases_are_not_home_assistant_intents(ha_only: Intents) -> None:
     lists = home_slot_lists(demo_home())
-    for text, _intent, _slots in PRIVACY_CASES:
+    for text, _intent, _slots in PRIVACY_CASES + TYPED_CASES:
         assert recognize(text, ha_only, slot_lists=lists) is None, text
 
 
