@@ -93,10 +93,10 @@ def start_background(vault: Vault) -> housekeeping.JobRunner:
 # Use cases -------------------------------------------------------------------------------------
 def ask(
     vault: Vault, member: Member, device_id: str | None, audio: bytes, *, speak: bool = False,
-    emit: Callable[[Event], None] | None = None, source: Source = Source.SPOKEN,
+    emit: Callable[[Event], None] | None = None, source: Source | str = Source.SPOKEN,
 ) -> pipeline.RunResult:
-    """Hear, understand, act, answer and record one spoken request."""
-    return pipeline.run(vault, member, device_id, audio, speak=speak, emit=emit, source=source)
+    """Hear, understand, act, answer and record one spoken request (`source="wyoming"` from a Wyoming peer)."""
+    return pipeline.run(vault, member, device_id, audio, speak=speak, emit=emit, source=Source(source))
 
 
 def ask_text(
