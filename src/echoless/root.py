@@ -109,9 +109,11 @@ def ask_text(
     return pipeline.run_text(vault, member, device_id, text, source=Source(source), now=now, speak=speak, emit=emit)
 
 
-def transcribe(vault: Vault, member: Member, device_id: str | None, audio: bytes) -> tuple[str | None, str]:
+def transcribe(
+    vault: Vault, member: Member, device_id: str | None, audio: bytes, *, source: Source | str = Source.SPOKEN,
+) -> tuple[str | None, str]:
     """Hear and record one spoken request without acting on it (for a peer that acts itself): (id, transcript)."""
-    return pipeline.transcribe(vault, member, device_id, audio)
+    return pipeline.transcribe(vault, member, device_id, audio, source=Source(source))
 
 
 def import_recording(

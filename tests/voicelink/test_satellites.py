@@ -117,6 +117,7 @@ def test_a_satellite_is_driven_end_to_end_and_reconnected_after_a_restart(home: 
         wait_for("the request in the device's history", lambda: latest_intent(home) == "HassTurnOn")
         item = interactions.history(home.vault, shared(home), limit=1).items[0]
         assert item.device_id == home.device.id and "kitchen light" in str(item.transcript).lower()
+        assert item.source == "wyoming"
         assert light_on(home, "kitchen light")
         if speech_available():  # the spoken answer reached the satellite's speaker
             wait_for("the answer to be played", lambda: satellite.played.exists() and satellite.played.stat().st_size > 22050)

@@ -100,6 +100,7 @@ def test_transcribe_records_the_request_in_the_devices_history_and_acts_on_nothi
     item = latest(served, served.shared)  # a shared device, no member named: its shared history
     assert (item.transcript, item.device_id, item.action, item.response) == (heard, served.home.device.id, None, None)
     assert item.has_audio  # the owner it serves keeps audio: the shared history follows their retention
+    assert item.source == "wyoming"
     assert home_state(served) == before  # the peer that asked for the transcript acts, not echoless
 
 
@@ -112,6 +113,7 @@ def test_handle_understands_acts_answers_and_records(served: Served) -> None:
     item = latest(served, served.shared)
     assert item.transcript == "turn on the kitchen light" and item.response == answer.data["text"]
     assert item.action is not None and item.action["intent"] == "HassTurnOn" and not item.has_audio
+    assert item.source == "wyoming"  # the same code path as a typed request (root.ask_text), recorded as Wyoming's
     assert "kitchen light" not in served.server.output().lower()  # no content in the server's log
 
 

@@ -263,12 +263,14 @@ def import_interaction(
     return row.id if row is not None else None
 
 
-def transcribe(vault: Vault, member: Member, device_id: str | None, audio: bytes) -> tuple[str | None, Content]:
+def transcribe(
+    vault: Vault, member: Member, device_id: str | None, audio: bytes, *, source: Source = Source.SPOKEN
+) -> tuple[str | None, Content]:
     """Hear a request and record it (audio and transcript, under the member's retention) without acting on
     it: the peer that asked only for the transcript understands and acts itself. (id, transcript)."""
     prompt = recognition_prompt(homes.load(vault, member.household_id), extra_words=vocabulary.prompt_words(vault, member))
     decoded, transcript = hear(vault.settings, audio, prompt=prompt, recogniser=vault.runtime.recogniser())
     row = interactions.record(vault, member, device_id, interactions.NewInteraction(
-        audio=audio, audio_type=decoded.content_type, transcript=transcript.text,
+        audio=audio, audio_type=decoded.content_type, transcript=transcript.text, source=source,
     ))  # no run facts: analytics count requests understood or not, and this one was not for echoless to understand
     return (row.id if row is not None else None), Content(transcript.text)

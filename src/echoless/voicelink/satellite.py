@@ -132,7 +132,7 @@ class SatelliteLink:
 
         def work() -> RunResult:
             member, device_id = speaker.member()
-            return root.ask(self.vault, member, device_id, wav, speak=speak)
+            return root.ask(self.vault, member, device_id, wav, speak=speak, source="wyoming")
 
         try:
             result = await off_loop(work)

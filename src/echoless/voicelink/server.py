@@ -49,7 +49,6 @@ from echoless.vault import accounts, devices
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
 from echoless.voicelink import programs
-from echoless.voicelink.answer import ask_text
 from echoless.voicelink.listen import Listener
 
 _LOGGER = logging.getLogger(__name__)
@@ -165,7 +164,7 @@ class Connection(AsyncEventHandler):
 
         def work() -> str:
             member, device_id = self.speaker.member()
-            return root.transcribe(self.speaker.vault, member, device_id, wav)[1]
+            return root.transcribe(self.speaker.vault, member, device_id, wav, source="wyoming")[1]
 
         text = await off_loop(work)
         _LOGGER.info("Wyoming transcribe: %d bytes of audio heard", len(audio))
@@ -176,7 +175,7 @@ class Connection(AsyncEventHandler):
 
         def work() -> Any:
             member, device_id = self.speaker.member()
-            return ask_text(self.speaker.vault, member, text, device_id=device_id, source="wyoming")
+            return root.ask_text(self.speaker.vault, member, text, device_id=device_id, source="wyoming")
 
         result = await off_loop(work)
         _LOGGER.info("Wyoming handle: intent %s", "matched" if result.intent else "none")

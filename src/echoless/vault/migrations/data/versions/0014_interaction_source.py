@@ -1,13 +1,13 @@
 """interactions say how they came: spoken, typed, through Wyoming, or imported (content-free)
 
 Revision ID: 0014
-Revises: 0017
+Revises: 0016
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0014"
-down_revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
