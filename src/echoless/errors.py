@@ -208,7 +208,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.TOO_MANY_ITEMS: 400,
     ErrorCode.UNAUTHORIZED: 401,
     ErrorCode.UNKNOWN_DEVICE: 404,
-    ErrorCode.UNKNOWN_MEMBER: 422,
+    ErrorCode.UNKNOWN_MEMBER: 404,
     ErrorCode.UNKNOWN_SATELLITE: 404,
     ErrorCode.UNKNOWN_TOKEN: 404,
     ErrorCode.VAULT_ERROR: 500,

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from echoless.api import proxy
+from echoless.api.responses import raises
 from echoless.api.deps import MemberDep, VaultDep
+from echoless.errors import ErrorCode
 from echoless.vault import accounts, credentials, parents, sessions
 from echoless.vault.models import Member
 from echoless.vault.instance import Vault
@@ -48,7 +50,8 @@ def acknowledge_resets(vault: VaultDep, member: MemberDep) -> dict[str, int]:
     return {"acknowledged": credentials.acknowledge(vault, member)}
 
 
-@router.put("/password", summary="Change my password (the current one is required; my other sign-ins end)")
+@router.put("/password", responses=raises(ErrorCode.WRONG_PASSWORD, ErrorCode.WEAK_PASSWORD, ErrorCode.TOO_MANY_ATTEMPTS),
+            summary="Change my password (the current one is required; my other sign-ins end)")
 def change_password(request: Request, vault: VaultDep, member: MemberDep, change: PasswordChange) -> dict[str, bool]:
     keep = request.cookies.get(sessions.COOKIE) if "authorization" not in request.headers else None
     credentials.change_password(vault, member, change.current_password, change.new_password,
@@ -68,6 +71,6 @@ def create_token(vault: VaultDep, member: MemberDep) -> dict[str, str]:
     return {"id": info.id, "token": token}
 
 
-@router.delete("/tokens/{token_id}", summary="Revoke one of my API tokens")
+@router.delete("/tokens/{token_id}", responses=raises(ErrorCode.UNKNOWN_TOKEN), summary="Revoke one of my API tokens")
 def revoke_token(vault: VaultDep, member: MemberDep, token_id: str) -> dict[str, Any]:
     return accounts.revoke_token(vault, member.household_id, token_id, subject_id=member.id).to_json()

@@ -15,7 +15,7 @@ from echoless.api import account, deletions, devices, errors, export, home, inte
 from echoless.api import requests as typed_requests
 from echoless.api import receipts as proofs
 from echoless.api import sharing as skills_api
-from echoless.api import health
+from echoless.api import health, responses
 from echoless.api.bus import EventBus
 from echoless.api.middleware import Hardening
 from echoless.api import derived as derived
@@ -69,22 +69,23 @@ def create_app(settings: Settings, *, wyoming: tuple[str, Listener] | None = Non
     app = FastAPI(title="echoless", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
     app.add_middleware(Hardening)  # security headers; request bodies capped (uploads stream their own)
-    app.include_router(interactions.router)
-    app.include_router(typed_requests.router)  # /v1/requests: typed requests
-    app.include_router(deletions.router)
-    app.include_router(preferences.router)
-    app.include_router(home.router)
-    app.include_router(export.router)
+    # Each published route declares every status it answers, with its error codes (api/responses.py).
+    app.include_router(responses.declared(interactions.router))
+    app.include_router(responses.declared(typed_requests.router))  # /v1/requests: typed requests
+    app.include_router(responses.declared(deletions.router))
+    app.include_router(responses.declared(preferences.router))
+    app.include_router(responses.declared(home.router))
+    app.include_router(responses.declared(export.router))
     app.include_router(stream.router)
-    app.include_router(proofs.router)
-    app.include_router(derived.router)
+    app.include_router(responses.declared(proofs.router))
+    app.include_router(responses.declared(derived.router))
     app.include_router(derived_pages.router)  # the owner's usage page (/stats)
-    app.include_router(skills_api.router)
-    app.include_router(account.router)  # /v1/me: my password, my tokens, resets of my access
-    app.include_router(members.router)  # /v1/household/members: invitations, parents, resets (owner)
-    app.include_router(devices.router)  # /v1/household/devices: personal and shared devices (owner)
+    app.include_router(responses.declared(skills_api.router))
+    app.include_router(responses.declared(account.router))  # /v1/me: my password, my tokens, resets of my access
+    app.include_router(responses.declared(members.router))  # /v1/household/members: invitations, parents, resets (owner)
+    app.include_router(responses.declared(devices.router))  # /v1/household/devices: personal and shared devices (owner)
     privacy_hub.install(app)  # the Privacy Hub pages (web/), signed in with a session cookie
 
-    app.include_router(health.router)  # /healthz, /readyz
+    app.include_router(responses.declared(health.router))  # /healthz, /readyz
 
     return app

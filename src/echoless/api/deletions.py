@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -10,6 +9,8 @@ from pydantic import BaseModel, Field
 
 from echoless import root
 from echoless.api.deps import MemberDep, VaultDep
+from echoless.api.responses import raises
+from echoless.api.fields import IsoTime
 from echoless.api.records import aware
 from echoless.errors import BadRequest, ErrorCode
 from echoless.privacy import deletion
@@ -22,11 +23,12 @@ SubjectQuery = Annotated[str | None, Query(alias="member", max_length=200, descr
 class DeletionRequest(BaseModel):
     scope: Literal["items", "range", "all"] = Field(description="What to delete.")
     ids: list[str] | None = Field(None, description="With scope `items`: the interaction ids.")
-    since: datetime | None = Field(None, description="With scope `range`: from this time (inclusive).")
-    until: datetime | None = Field(None, description="With scope `range`: up to this time (exclusive).")
+    since: IsoTime | None = Field(None, description="With scope `range`: from this time (inclusive).")
+    until: IsoTime | None = Field(None, description="With scope `range`: up to this time (exclusive).")
 
 
-@router.post("/deletions", status_code=201, summary="Delete items, a range, or everything (returns once shredded)")
+@router.post("/deletions", status_code=201, responses=raises(ErrorCode.NOT_FOUND, ErrorCode.NOTHING_TO_DELETE, ErrorCode.INVALID_RANGE, ErrorCode.RETRY),
+             summary="Delete items, a range, or everything (returns once shredded)")
 def create_deletion(vault: VaultDep, member: MemberDep, request: DeletionRequest, of: SubjectQuery = None) -> dict[str, Any]:
     if request.scope == "range" and request.since is None and request.until is None:
         raise BadRequest("a range needs `since`, `until` or both", code=ErrorCode.INVALID_RANGE)
@@ -36,6 +38,6 @@ def create_deletion(vault: VaultDep, member: MemberDep, request: DeletionRequest
     return deletion.job_json(job)
 
 
-@router.get("/deletions/{job_id}", summary="A deletion's state: requested, shredded, purged")
+@router.get("/deletions/{job_id}", responses=raises(ErrorCode.NOT_FOUND), summary="A deletion's state: requested, shredded, purged")
 def get_deletion(vault: VaultDep, member: MemberDep, job_id: str, of: SubjectQuery = None) -> dict[str, Any]:
     return deletion.job_json(deletion.get_job(vault, history_subject(vault, member, of, shared=True), job_id))

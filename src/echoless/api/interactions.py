@@ -4,7 +4,6 @@ own, their child profiles', and the shared histories they may see)."""
 from __future__ import annotations
 
 import base64
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -17,7 +16,9 @@ from echoless.errors import BadRequest, ErrorCode, Forbidden
 from echoless.privacy import deletion
 from echoless.vault import accounts, devices, interactions
 from echoless.api import records, uploads
+from echoless.api.fields import IsoTime
 from echoless.api.deps import MemberDep, PrincipalDep, VaultDep
+from echoless.api.responses import raises
 from echoless.vault.access import history_subject
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
@@ -61,6 +62,12 @@ _UPLOAD_FIELDS = {
     "is read; a body larger than ECHOLESS_MAX_AUDIO_BYTES (plus the text fields) is refused with 413 as soon as that "
     "is known, and nothing of it is written to disk.",
     openapi_extra=uploads.openapi_body(_UPLOAD_FIELDS, ["audio"]),
+    responses=raises(
+        ErrorCode.INVALID_UPLOAD, ErrorCode.INVALID_RECORD, ErrorCode.INVALID_JSON, ErrorCode.MEMBER_MISMATCH,
+        ErrorCode.DEVICE_CANNOT_IMPORT, ErrorCode.PERSONAL_DEVICE, ErrorCode.UNKNOWN_DEVICE, ErrorCode.AUDIO_TOO_LARGE,
+        ErrorCode.AUDIO_EMPTY, ErrorCode.AUDIO_CORRUPT, ErrorCode.AUDIO_UNSUPPORTED_FORMAT, ErrorCode.AUDIO_TOO_LONG,
+        ErrorCode.AUDIO_SILENT, ErrorCode.RETRY, ErrorCode.ASR_FAILED, ErrorCode.RUN_FAILED,
+    ),
 )
 async def create_interaction(
     request: Request,
@@ -103,13 +110,14 @@ def _record(vault: Vault, principal: accounts.Principal, form: uploads.Form, spe
     return body
 
 
-@router.get("/interactions", summary="List my history, newest first")
+@router.get("/interactions", responses=raises(ErrorCode.NOT_FOUND, ErrorCode.UNKNOWN_DEVICE, ErrorCode.INVALID_SEARCH, ErrorCode.SEARCH_TOO_SHORT, ErrorCode.SEARCH_TOO_LONG, ErrorCode.INVALID_CURSOR),
+            summary="List my history, newest first")
 def list_interactions(
     vault: VaultDep,
     member: MemberDep,
     of: SubjectQuery = None,
-    since: Annotated[datetime | None, Query(description="Only items at or after this time (ISO 8601).")] = None,
-    until: Annotated[datetime | None, Query(description="Only items before this time (ISO 8601).")] = None,
+    since: Annotated[IsoTime | None, Query(description="Only items at or after this time (ISO 8601).")] = None,
+    until: Annotated[IsoTime | None, Query(description="Only items before this time (ISO 8601).")] = None,
     device: Annotated[str | None, Query(description="Only items from this device (name or id).")] = None,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=interactions.MAX_PAGE)] = 50,
@@ -132,7 +140,7 @@ def list_interactions(
     return {"items": [item.to_json() for item in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/interactions/{item_id}", summary="Show one interaction")
+@router.get("/interactions/{item_id}", responses=raises(ErrorCode.NOT_FOUND), summary="Show one interaction")
 def get_interaction(vault: VaultDep, member: MemberDep, item_id: str, of: SubjectQuery = None) -> dict[str, Any]:
     return interactions.get(vault, history_subject(vault, member, of, shared=True), item_id).to_json()
 
@@ -141,14 +149,15 @@ def get_interaction(vault: VaultDep, member: MemberDep, item_id: str, of: Subjec
     "/interactions/{item_id}/audio",
     summary="The recording, decrypted, byte-identical to the upload",
     response_class=Response,
-    responses={200: {"content": {"audio/*": {}}}},
+    responses={200: {"content": {"audio/*": {}}}, **raises(ErrorCode.NOT_FOUND, ErrorCode.NO_AUDIO)},
 )
 def get_audio(vault: VaultDep, member: MemberDep, item_id: str, of: SubjectQuery = None) -> Response:
     data, content_type = interactions.audio(vault, history_subject(vault, member, of, shared=True), item_id)
     return Response(content=data, media_type=content_type, headers={"Cache-Control": "no-store"})
 
 
-@router.delete("/interactions/{item_id}", summary="Delete one interaction (returns once its keys are destroyed)")
+@router.delete("/interactions/{item_id}", responses=raises(ErrorCode.NOT_FOUND, ErrorCode.RETRY),
+               summary="Delete one interaction (returns once its keys are destroyed)")
 def delete_interaction(vault: VaultDep, member: MemberDep, item_id: str, of: SubjectQuery = None) -> dict[str, Any]:
     job = root.request_deletion(vault, history_subject(vault, member, of, shared=True), Scope.ITEMS, ids=[item_id])
     return deletion.job_json(job)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from echoless.api.deps import MemberDep, VaultDep
+from echoless.api.responses import raises
+from echoless.errors import ErrorCode
 from echoless.privacy import preferences
 from echoless.vault.access import history_subject
 
@@ -20,15 +22,16 @@ class SettingsUpdate(BaseModel):
     retention: dict[str, str] | None = Field(
         None, description="Per part (audio, text, action): dont_save, 1d, 7d, 30d, 3m, 18m or forever."
     )
-    voice_delete_all: bool | None = Field(None, description="Allow \"delete everything I've ever said\" by voice.")
+    voice_delete_all: StrictBool | None = Field(None, description="Allow \"delete everything I've ever said\" by voice.")
 
 
-@router.get("/settings", summary="My privacy settings (or my child profile's)")
+@router.get("/settings", responses=raises(ErrorCode.NOT_FOUND), summary="My privacy settings (or my child profile's)")
 def get_settings(vault: VaultDep, member: MemberDep, of: SubjectQuery = None) -> dict[str, Any]:
     return preferences.of(history_subject(vault, member, of)).to_json()
 
 
-@router.put("/settings", summary="Change my privacy settings (applies to existing history at the next sweep)")
+@router.put("/settings", responses=raises(ErrorCode.NOT_FOUND, ErrorCode.INVALID_RETENTION, ErrorCode.INVALID_SETTING),
+            summary="Change my privacy settings (applies to existing history at the next sweep)")
 def put_settings(vault: VaultDep, member: MemberDep, update: SettingsUpdate, of: SubjectQuery = None) -> dict[str, Any]:
     return preferences.update(
         vault, history_subject(vault, member, of), retention_changes=update.retention, voice_delete_all=update.voice_delete_all

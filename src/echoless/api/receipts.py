@@ -8,6 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from echoless.api.deps import MemberDep, VaultDep
+from echoless.api.responses import raises
+from echoless.errors import ErrorCode
 from echoless.privacy import receipts
 from echoless.vault import audit
 
@@ -19,7 +21,7 @@ def list_receipts(vault: VaultDep, member: MemberDep) -> dict[str, Any]:
     return {"items": receipts.list_for(vault, member)}
 
 
-@router.get("/receipts/{receipt_id}", summary="One signed receipt (`?download=1` to save it as a file)")
+@router.get("/receipts/{receipt_id}", responses=raises(ErrorCode.NOT_FOUND), summary="One signed receipt (`?download=1` to save it as a file)")
 def get_receipt(vault: VaultDep, member: MemberDep, receipt_id: str, download: bool = False) -> JSONResponse:
     doc = receipts.get(vault, member, receipt_id)
     headers = {"Content-Disposition": f'attachment; filename="echoless-receipt-{doc["receipt_id"]}.json"'} if download else None

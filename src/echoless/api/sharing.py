@@ -6,9 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool
 
 from echoless.api.deps import MemberDep, VaultDep
+from echoless.api.responses import raises
+from echoless.errors import ErrorCode
 from echoless.privacy import receipts
 from echoless.sharing import ledger, manifest, skills, wire
 
@@ -16,11 +18,11 @@ router = APIRouter(prefix="/v1", tags=["sharing"])
 
 
 class EnableBody(BaseModel):
-    allow_transcript: bool = False
+    allow_transcript: StrictBool = False
 
 
 class DisableBody(BaseModel):
-    forget: bool = False
+    forget: StrictBool = False
 
 
 @router.get("/skills", summary="Installed skills, whether the caller enabled each, and what each would receive")
@@ -28,7 +30,13 @@ def list_skills(vault: VaultDep, member: MemberDep) -> dict[str, Any]:
     return {"items": skills.for_member(vault, member)}
 
 
-@router.post("/skills", status_code=201, summary="Install a skill from its manifest (YAML or JSON body; owner only)")
+_MANIFEST = {"requestBody": {"required": True, "description": "The skill's manifest (docs: name, publisher, version, "
+              "endpoint, intents, fields, ...).", "content": {"application/yaml": {"schema": {"type": "string"}},
+                                                              "application/json": {"schema": {"type": "object"}}}}}
+
+
+@router.post("/skills", status_code=201, openapi_extra=_MANIFEST, responses=raises(ErrorCode.FORBIDDEN, ErrorCode.INVALID_MANIFEST, ErrorCode.WILDCARD_NEEDS_TRANSCRIPT, ErrorCode.SKILL_HOST_REFUSED, ErrorCode.SKILL_EXISTS),
+             summary="Install a skill from its manifest (YAML or JSON body; owner only)")
 async def install_skill(
     request: Request, vault: VaultDep, member: MemberDep,
     allow_private_host: Annotated[bool, Query(description="Allow the endpoints to be on a loopback or private-network "
@@ -39,18 +47,18 @@ async def install_skill(
     return installed.to_json()
 
 
-@router.delete("/skills/{name}", summary="Remove a skill (owner only); the ledger and pending deletion requests stay")
+@router.delete("/skills/{name}", responses=raises(ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND), summary="Remove a skill (owner only); the ledger and pending deletion requests stay")
 def uninstall_skill(vault: VaultDep, member: MemberDep, name: str) -> dict[str, Any]:
     return skills.uninstall(vault, member, name).to_json()
 
 
-@router.post("/skills/{name}/enable", summary="Enable a skill for the calling member")
+@router.post("/skills/{name}/enable", responses=raises(ErrorCode.NOT_FOUND), summary="Enable a skill for the calling member")
 def enable_skill(vault: VaultDep, member: MemberDep, name: str, body: EnableBody | None = None) -> dict[str, Any]:
     skill = skills.enable(vault, member, name, allow_transcript=bool(body and body.allow_transcript))
     return next(s for s in skills.for_member(vault, member) if s["id"] == skill.id)
 
 
-@router.post("/skills/{name}/disable", summary="Disable a skill; `forget: true` also asks it to delete everything it got")
+@router.post("/skills/{name}/disable", responses=raises(ErrorCode.NOT_FOUND), summary="Disable a skill; `forget: true` also asks it to delete everything it got")
 def disable_skill(vault: VaultDep, member: MemberDep, name: str, body: DisableBody | None = None) -> dict[str, Any]:
     skill = skills.disable(vault, member, name, forget=bool(body and body.forget))
     return {"skill": skill.name, "enabled": False, "asked_to_delete": bool(body and body.forget)}

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from echoless.api.errors import error_response
+from echoless.api.errors import allowed_methods, error_response
 from echoless.errors import EcholessError, ErrorCode
 from echoless.web import account, deleting, export_page, history, household, receipts_page, receipts_view, settings_page, tryit
 from echoless.web import shares_page  # skills and the share ledger
@@ -18,7 +18,7 @@ from echoless.web.pages import HERE, error_page
 
 ROUTERS = (account, history, deleting, settings_page, receipts_page, export_page, tryit, household, shares_page,
            account_page, invite_page, member_access, devices_page)
-_JSON_PREFIXES = ("/v1/", "/healthz", "/docs", "/openapi.json", "/redoc", "/try/run", "/try/text")
+_JSON_PREFIXES = ("/v1/", "/healthz", "/readyz", "/docs", "/openapi.json", "/redoc", "/try/run", "/try/text")
 
 
 def _wants_json(request: Request) -> bool:
@@ -46,7 +46,10 @@ def install(app: FastAPI) -> None:
         code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED, 413: ErrorCode.REQUEST_TOO_LARGE}.get(
             exc.status_code, ErrorCode.HTTP_ERROR)
         message = "there is no page here" if exc.status_code == 404 else str(exc.detail)
-        return error_page(request, EcholessError(message, code=code))
+        page = error_page(request, EcholessError(message, code=code))
+        if exc.status_code == 405:
+            page.headers["Allow"] = allowed_methods(request)
+        return page
 
 
 __all__ = ["install", "error_response"]
