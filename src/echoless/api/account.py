@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from echoless.api import proxy
+from echoless.api import models, proxy
 from echoless.api.responses import raises
 from echoless.api.deps import MemberDep, VaultDep
 from echoless.errors import ErrorCode
@@ -35,7 +35,7 @@ def account_json(vault: Vault, member: Member) -> dict[str, Any]:
     }
 
 
-@router.get("", summary="Who I am: my role, the child profiles I am a parent of, resets of my access not yet acknowledged")
+@router.get("", response_model=models.Me, summary="Who I am: my role, the child profiles I am a parent of, resets of my access not yet acknowledged")
 def get_me(vault: VaultDep, member: MemberDep) -> dict[str, Any]:
     return account_json(vault, member)
 
@@ -59,18 +59,18 @@ def change_password(request: Request, vault: VaultDep, member: MemberDep, change
     return {"changed": True}
 
 
-@router.get("/tokens", summary="My API tokens (by their public id; a token is shown only when made)")
+@router.get("/tokens", response_model=models.Tokens, summary="My API tokens (by their public id; a token is shown only when made)")
 def list_tokens(vault: VaultDep, member: MemberDep) -> dict[str, Any]:
     return {"tokens": [t.to_json() for t in accounts.tokens(vault, member.household_id, member.id)]}
 
 
-@router.post("/tokens", status_code=201, summary="Make an API token for myself (shown once)")
+@router.post("/tokens", status_code=201, response_model=models.NewToken, summary="Make an API token for myself (shown once)")
 def create_token(vault: VaultDep, member: MemberDep) -> dict[str, str]:
     token = accounts.new_member_token(vault, member.id)
     info = next(t for t in accounts.tokens(vault, member.household_id, member.id) if t.id == accounts.hash_token(token)[:accounts.TOKEN_ID_LENGTH])
     return {"id": info.id, "token": token}
 
 
-@router.delete("/tokens/{token_id}", responses=raises(ErrorCode.UNKNOWN_TOKEN), summary="Revoke one of my API tokens")
+@router.delete("/tokens/{token_id}", response_model=models.Token, responses=raises(ErrorCode.UNKNOWN_TOKEN), summary="Revoke one of my API tokens")
 def revoke_token(vault: VaultDep, member: MemberDep, token_id: str) -> dict[str, Any]:
     return accounts.revoke_token(vault, member.household_id, token_id, subject_id=member.id).to_json()

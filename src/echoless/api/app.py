@@ -11,7 +11,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from echoless import __version__, root
-from echoless.api import account, deletions, devices, errors, export, home, interactions, members, preferences, stream
+from echoless.api import (
+    account, deletions, devices, errors, export, home, interactions, invitations, members, preferences, stream,
+)
 from echoless.api import requests as typed_requests
 from echoless.api import receipts as proofs
 from echoless.api import sharing as skills_api
@@ -82,6 +84,7 @@ def create_app(settings: Settings, *, wyoming: tuple[str, Listener] | None = Non
     app.include_router(derived_pages.router)  # the owner's usage page (/stats)
     app.include_router(responses.declared(skills_api.router))
     app.include_router(responses.declared(account.router))  # /v1/me: my password, my tokens, resets of my access
+    app.include_router(responses.declared(invitations.router))  # /v1/invitations/{code}: set my own password
     app.include_router(responses.declared(members.router))  # /v1/household/members: invitations, parents, resets (owner)
     app.include_router(responses.declared(devices.router))  # /v1/household/devices: personal and shared devices (owner)
     privacy_hub.install(app)  # the Privacy Hub pages (web/), signed in with a session cookie

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from echoless import root
+from echoless.api import models
 from echoless.api.deps import MemberDep, VaultDep
 from echoless.api.responses import raises
 from echoless.api.fields import IsoTime
@@ -27,7 +28,7 @@ class DeletionRequest(BaseModel):
     until: IsoTime | None = Field(None, description="With scope `range`: up to this time (exclusive).")
 
 
-@router.post("/deletions", status_code=201, responses=raises(ErrorCode.NOT_FOUND, ErrorCode.NOTHING_TO_DELETE, ErrorCode.INVALID_RANGE, ErrorCode.RETRY),
+@router.post("/deletions", status_code=201, response_model=models.DeletionJob, responses=raises(ErrorCode.NOT_FOUND, ErrorCode.NOTHING_TO_DELETE, ErrorCode.INVALID_RANGE, ErrorCode.RETRY),
              summary="Delete items, a range, or everything (returns once shredded)")
 def create_deletion(vault: VaultDep, member: MemberDep, request: DeletionRequest, of: SubjectQuery = None) -> dict[str, Any]:
     if request.scope == "range" and request.since is None and request.until is None:
@@ -38,6 +39,6 @@ def create_deletion(vault: VaultDep, member: MemberDep, request: DeletionRequest
     return deletion.job_json(job)
 
 
-@router.get("/deletions/{job_id}", responses=raises(ErrorCode.NOT_FOUND), summary="A deletion's state: requested, shredded, purged")
+@router.get("/deletions/{job_id}", response_model=models.DeletionJob, responses=raises(ErrorCode.NOT_FOUND), summary="A deletion's state: requested, shredded, purged")
 def get_deletion(vault: VaultDep, member: MemberDep, job_id: str, of: SubjectQuery = None) -> dict[str, Any]:
     return deletion.job_json(deletion.get_job(vault, history_subject(vault, member, of, shared=True), job_id))

@@ -15,7 +15,7 @@ from echoless.terms import Scope
 from echoless.errors import BadRequest, ErrorCode, Forbidden
 from echoless.privacy import deletion
 from echoless.vault import accounts, devices, interactions
-from echoless.api import records, uploads
+from echoless.api import models, records, uploads
 from echoless.api.fields import IsoTime
 from echoless.api.deps import MemberDep, PrincipalDep, VaultDep
 from echoless.api.responses import raises
@@ -110,7 +110,7 @@ def _record(vault: Vault, principal: accounts.Principal, form: uploads.Form, spe
     return body
 
 
-@router.get("/interactions", responses=raises(ErrorCode.NOT_FOUND, ErrorCode.UNKNOWN_DEVICE, ErrorCode.INVALID_SEARCH, ErrorCode.SEARCH_TOO_SHORT, ErrorCode.SEARCH_TOO_LONG, ErrorCode.INVALID_CURSOR),
+@router.get("/interactions", response_model=models.InteractionPage, responses=raises(ErrorCode.NOT_FOUND, ErrorCode.UNKNOWN_DEVICE, ErrorCode.INVALID_SEARCH, ErrorCode.SEARCH_TOO_SHORT, ErrorCode.SEARCH_TOO_LONG, ErrorCode.INVALID_CURSOR),
             summary="List my history, newest first")
 def list_interactions(
     vault: VaultDep,
@@ -140,7 +140,7 @@ def list_interactions(
     return {"items": [item.to_json() for item in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/interactions/{item_id}", responses=raises(ErrorCode.NOT_FOUND), summary="Show one interaction")
+@router.get("/interactions/{item_id}", response_model=models.Interaction, responses=raises(ErrorCode.NOT_FOUND), summary="Show one interaction")
 def get_interaction(vault: VaultDep, member: MemberDep, item_id: str, of: SubjectQuery = None) -> dict[str, Any]:
     return interactions.get(vault, history_subject(vault, member, of, shared=True), item_id).to_json()
 
@@ -156,7 +156,7 @@ def get_audio(vault: VaultDep, member: MemberDep, item_id: str, of: SubjectQuery
     return Response(content=data, media_type=content_type, headers={"Cache-Control": "no-store"})
 
 
-@router.delete("/interactions/{item_id}", responses=raises(ErrorCode.NOT_FOUND, ErrorCode.RETRY),
+@router.delete("/interactions/{item_id}", response_model=models.DeletionJob, responses=raises(ErrorCode.NOT_FOUND, ErrorCode.RETRY),
                summary="Delete one interaction (returns once its keys are destroyed)")
 def delete_interaction(vault: VaultDep, member: MemberDep, item_id: str, of: SubjectQuery = None) -> dict[str, Any]:
     job = root.request_deletion(vault, history_subject(vault, member, of, shared=True), Scope.ITEMS, ids=[item_id])

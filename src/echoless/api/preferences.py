@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StrictBool
 
+from echoless.api import models
 from echoless.api.deps import MemberDep, VaultDep
 from echoless.api.responses import raises
 from echoless.errors import ErrorCode
@@ -25,12 +26,12 @@ class SettingsUpdate(BaseModel):
     voice_delete_all: StrictBool | None = Field(None, description="Allow \"delete everything I've ever said\" by voice.")
 
 
-@router.get("/settings", responses=raises(ErrorCode.NOT_FOUND), summary="My privacy settings (or my child profile's)")
+@router.get("/settings", response_model=models.Settings, responses=raises(ErrorCode.NOT_FOUND), summary="My privacy settings (or my child profile's)")
 def get_settings(vault: VaultDep, member: MemberDep, of: SubjectQuery = None) -> dict[str, Any]:
     return preferences.of(history_subject(vault, member, of)).to_json()
 
 
-@router.put("/settings", responses=raises(ErrorCode.NOT_FOUND, ErrorCode.INVALID_RETENTION, ErrorCode.INVALID_SETTING),
+@router.put("/settings", response_model=models.Settings, responses=raises(ErrorCode.NOT_FOUND, ErrorCode.INVALID_RETENTION, ErrorCode.INVALID_SETTING),
             summary="Change my privacy settings (applies to existing history at the next sweep)")
 def put_settings(vault: VaultDep, member: MemberDep, update: SettingsUpdate, of: SubjectQuery = None) -> dict[str, Any]:
     return preferences.update(

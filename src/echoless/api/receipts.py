@@ -16,9 +16,9 @@ from echoless.vault import audit
 router = APIRouter(prefix="/v1", tags=["receipts"])
 
 
-@router.get("/receipts", summary="The calling member's deletion receipts, newest first")
+@router.get("/receipts", summary="My deletion receipts and those of the shared histories I may see, newest first")
 def list_receipts(vault: VaultDep, member: MemberDep) -> dict[str, Any]:
-    return {"items": receipts.list_for(vault, member)}
+    return {"items": receipts.list_visible(vault, member)}
 
 
 @router.get("/receipts/{receipt_id}", responses=raises(ErrorCode.NOT_FOUND), summary="One signed receipt (`?download=1` to save it as a file)")

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 import echoless.vault.records  # noqa: F401  (declares the tables on Base.metadata)
 from echoless.errors import BadRequest, ErrorCode, NotFound
 from echoless.terms import JobState
-from echoless.vault import signing
+from echoless.vault import devices, signing
 from echoless.vault import audit
 from echoless.vault.records import ReceiptRow
 from echoless.vault.store import DeletionRule, Restore, Store, TableSpec
@@ -169,11 +169,25 @@ def list_for(vault: Vault, member: Member) -> list[dict[str, Any]]:
         return [json.loads(body) for body in bodies]
 
 
+def _visible(vault: Vault, actor: Member) -> list[str]:
+    """Whose receipts `actor` sees: their own, and those of the shared histories they may see (the owner, and
+    the adults a shared device lists: vault/devices.py)."""
+    return [actor.id, *(shared.id for shared in devices.shared_histories(vault, actor))]
+
+
+def list_visible(vault: Vault, actor: Member) -> list[dict[str, Any]]:
+    """The member's receipts and those of the shared histories they may see, newest first."""
+    with vault.data.read() as session:
+        bodies = session.scalars(select(ReceiptRow.body).where(ReceiptRow.member_id.in_(_visible(vault, actor)))
+                                 .order_by(ReceiptRow.issued_at.desc(), ReceiptRow.id))
+        return [json.loads(body) for body in bodies]
+
+
 def get(vault: Vault, member: Member, receipt_id: str) -> dict[str, Any]:
-    """A member's own receipt; someone else's answers exactly like a missing id."""
+    """A receipt the member may see (list_visible); anyone else's answers exactly like a missing id."""
     with vault.data.read() as session:
         row = session.get(ReceiptRow, receipt_id)
-    if row is None or row.member_id != member.id:
+    if row is None or row.member_id not in _visible(vault, member):
         raise NotFound("no such receipt")
     return json.loads(row.body)
 

@@ -257,15 +257,23 @@ def tokens(vault: Vault, household_id: str, subject_id: str | None = None) -> li
 
 def revoke_token(vault: Vault, household_id: str, token_id: str, subject_id: str | None = None) -> TokenInfo:
     """Revoke one token of the household (of one subject, when given) by its public id."""
+    found = find_token(vault, household_id, token_id, subject_id)
+    with vault.data.write() as session:
+        revoke_in(session, found)
+    return next(t for t in tokens(vault, household_id, found.subject_id) if t.id == found.id)
+
+
+def find_token(vault: Vault, household_id: str, token_id: str, subject_id: str | None = None) -> TokenInfo:
     found = [t for t in tokens(vault, household_id, subject_id) if token_id and t.id == token_id.strip()]
     if not found:
         raise NotFound("no such token", code=ErrorCode.UNKNOWN_TOKEN)
-    with vault.data.write() as session:
-        session.execute(
-            update(Token).where(Token.hash.startswith(found[0].id), Token.subject_id == found[0].subject_id,
-                                Token.revoked_at.is_(None)).values(revoked_at=utcnow())
-        )
-    return next(t for t in tokens(vault, household_id, found[0].subject_id) if t.id == found[0].id)
+    return found[0]
+
+
+def revoke_in(session: object, token: TokenInfo) -> None:
+    """Revoke the token inside an open write transaction of `vault.data.write()`."""
+    session.execute(update(Token).where(Token.hash.startswith(token.id), Token.subject_id == token.subject_id,  # type: ignore[attr-defined]
+                                        Token.revoked_at.is_(None)).values(revoked_at=utcnow()))
 
 
 def revoke_tokens_of(vault: Vault, subject_id: str) -> int:

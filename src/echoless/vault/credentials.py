@@ -31,6 +31,7 @@ EVENTS = {
     audit.PASSWORD_SET_BY_OPERATOR: "Password set from the server's command line",
     audit.ACCESS_RESET: "Access reset by the household's owner",
     audit.ACCESS_RESET_ACKNOWLEDGED: "Reset acknowledged",
+    audit.TOKEN_REVOKED_BY_OWNER: "API token revoked by the household's owner",
 }
 
 
@@ -109,6 +110,19 @@ def reset(vault: Vault, target: Member, *, by: Member | None) -> invitations.Inv
         row.settings = {**(row.settings or {}), RESETS: [*pending_resets_raw(row), now.isoformat()]}
         audit.append_in(session, audit.ACCESS_RESET, subject=row.id)
         return invitations.issue_in(session, vault, row)
+
+
+def revoke_token(vault: Vault, token_id: str, *, by: Member) -> accounts.TokenInfo:
+    """The owner revokes a household token (the Household page). Revoking another member's token acts on
+    their access like a reset does, so it is written to the audit log and listed in their access events."""
+    if by.role != Role.OWNER:
+        raise Forbidden("only the household's owner revokes another member's tokens", code=ErrorCode.OWNER_ONLY)
+    token = accounts.find_token(vault, by.household_id, token_id)
+    with vault.data.write() as session:
+        accounts.revoke_in(session, token)
+        if token.kind == "member" and token.subject_id != by.id:
+            audit.append_in(session, audit.TOKEN_REVOKED_BY_OWNER, subject=token.subject_id)
+    return next(t for t in accounts.tokens(vault, by.household_id, token.subject_id) if t.id == token.id)
 
 
 def pending_resets_raw(member: Member) -> list[str]:

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from echoless import root
 from echoless.errors import BadRequest, Conflict, ErrorCode, NotFound
-from echoless.vault import accounts, devices, invitations, parents, satellites
+from echoless.vault import accounts, credentials, devices, invitations, parents, satellites
 from echoless.terms import DeviceKind, Role
 from echoless.web import member_access, receipts_view
 from echoless.web.pages import CheckedDep, SignedInDep, get_vault, redirect, render, require_owner
@@ -179,5 +179,5 @@ def remove_satellite(request: Request, signed_in: CheckedDep, satellite_id: str)
 def revoke_token(request: Request, signed_in: CheckedDep, token_id: str) -> Response:
     me = signed_in.member
     require_owner(me)
-    accounts.revoke_token(get_vault(request), me.household_id, token_id)
+    credentials.revoke_token(get_vault(request), token_id, by=me)  # audited when it is another member's
     return redirect("/household?done=token-revoked#tokens")
