@@ -87,3 +87,17 @@ def test_a_throttled_password_check_says_when_to_retry(sqlite_home: Home, cheap_
     assert {r.status_code for r in replies} == {403, 429}
     throttled = next(r for r in replies if r.status_code == 429)
     assert throttled.json()["error"]["code"] == "too-many-attempts" and int(throttled.headers["retry-after"]) > 0
+
+
+def test_a_nul_character_is_refused_on_every_database(home: Home) -> None:
+    """PostgreSQL cannot store a NUL in text: a name or id with one was a 500 and a traceback there."""
+    owner = bearer(home.owner_token)
+    with api(home.settings) as client:
+        for reply in (client.post("/v1/household/members", headers=owner, json={"name": "a\x00b"}),
+                      client.post("/v1/household/devices", headers=owner, json={"name": "d\x00", "kind": "shared"}),
+                      client.get("/v1/interactions/ab%00", headers=owner),
+                      client.get("/v1/interactions", headers=owner, params={"device": "x\x00"}),
+                      client.get("/v1/settings", headers=owner, params={"member": "x\x00"}),
+                      client.delete("/v1/me/tokens/a%00", headers=owner)):
+            assert reply.status_code == 422 and reply.json()["error"]["code"] == "invalid-request", reply.text
+        assert client.get("/v1/me", headers=owner).status_code == 200

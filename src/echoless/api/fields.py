@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-# A name has something in it besides white space. Python counts U+001C..U+001F as white space (str.split,
-# str.strip) where the schema's `\s` does not, so they are named.
-NAME_PATTERN = r"[^\s\x1c-\x1f]"
+# A name has something in it besides white space, and no NUL (PostgreSQL cannot store one). Python counts
+# U+001C..U+001F as white space (str.split, str.strip) where the schema's `\s` does not, so they are named.
+NAME_PATTERN = r"^[^\x00]*[^\s\x00\x1c-\x1f][^\x00]*$"
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=NAME_PATTERN)]
 
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")

@@ -4,7 +4,8 @@
   audio the Try-it page plays), may not be framed, send no Referer, and nothing is MIME-sniffed;
 - a cap on request bodies: a declared Content-Length above it is refused before a byte is read, and a
   body that grows past it is cut off. Form bodies therefore stay far below the 1 MB at which Starlette
-  would spool a file part to a temp file. Upload routes stream and cap their own bodies (api/uploads)."""
+  would spool a file part to a temp file. Upload routes stream and cap their own bodies (api/uploads);
+- no NUL character in a path or query: PostgreSQL cannot store one in text, and no name or id holds one."""
 
 from __future__ import annotations
 
@@ -52,12 +53,15 @@ class Hardening:
             await self.app(scope, receive, send)
             return
         send = self._with_headers(scope, send)
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+            await self._refuse(send, ErrorCode.INVALID_REQUEST, "a path or query may not contain a NUL character", 422)
+            return
         if (scope["method"], scope["path"]) in UPLOADS:
             await self.app(scope, receive, send)
             return
         declared = _declared(scope)
         if declared is not None and declared > self.limit:
-            await self._refuse(send)
+            await self._refuse(send, ErrorCode.REQUEST_TOO_LARGE, str(too_large(self.limit).detail), 413)
             return
         await self.app(scope, self._capped(receive), send)
 
@@ -87,8 +91,8 @@ class Hardening:
 
         return sending
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(error_body(ErrorCode.REQUEST_TOO_LARGE, str(too_large(self.limit).detail), 413)).encode()
+    async def _refuse(self, send: Send, code: ErrorCode, message: str, status: int) -> None:
+        body = json.dumps(error_body(code, message, status)).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

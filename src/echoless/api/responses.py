@@ -4,8 +4,8 @@ pinned by tests/api/test_contract.py, schemathesis against the live server).
 A route names the domain errors it raises, by code: `responses=raises(ErrorCode.NOT_FOUND, ...)`; the status
 of each comes from the one catalogue (errors.STATUS). What a route answers because of what it is, `declared`
 adds from the route itself as the app includes its router: 401 when it authenticates the caller, 403 when a device
-token or a sign-in without its CSRF header is refused, 422 when it takes parameters or a body, 413 when it
-takes a body. Each error status is declared with the one error shape (api/errors.py) whose `code` may be only
+token or a sign-in without its CSRF header is refused, 422 for a parameter or body the schema refuses, 413
+when it takes a body. Each error status is declared with the one error shape (api/errors.py) whose `code` may be only
 the codes listed for that status, in the description and in `x-error-codes`."""
 
 from __future__ import annotations
@@ -83,9 +83,7 @@ def implied(route: APIRoute) -> tuple[ErrorCode, ...]:
         codes += AUTHENTICATED
     if get_member in calls:
         codes += MEMBER
-    flat = route.dependant
-    if _has_body(route) or any((flat.path_params, flat.query_params, flat.header_params, flat.cookie_params)):
-        codes += PARAMETERS
+    codes += PARAMETERS  # every route: a parameter the schema refuses, or a NUL in its query (api/middleware.py)
     if _has_body(route):
         codes += BODY
     return tuple(codes)
