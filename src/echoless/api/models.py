@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from echoless.terms import JobState, Scope
+from echoless.terms import JobState, Scope, Source
 
 Time = Field(json_schema_extra={"format": "date-time"})
 
@@ -51,6 +51,7 @@ class Interaction(Strict):
     action: dict[str, Any] | None
     audio: AudioRef | None = Field(description="The recording, when it is kept.")
     expires: dict[str, str | None] = Field(description="When each part (audio, text, action) expires; null: kept.")
+    source: Source = Field(description="How the request came: spoken, typed, through Wyoming, or imported.")
 
 
 class InteractionPage(Strict):
