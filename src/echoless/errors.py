@@ -37,6 +37,10 @@ class ErrorCode(StrEnum):
     FILE_UNWRITABLE = "file-unwritable"
     FORBIDDEN = "forbidden"
     HOME_CONFLICT = "home-conflict"
+    HOME_CONNECTION_INVALID = "home-connection-invalid"
+    HOME_NOT_CONNECTED = "home-not-connected"
+    HOME_TOKEN_REJECTED = "home-token-rejected"
+    HOME_UNREACHABLE = "home-unreachable"
     HOME_INVALID = "home-invalid"
     HOME_STATE_INVALID = "home-state-invalid"
     HTTP_ERROR = "http-error"
@@ -143,6 +147,10 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.FILE_UNWRITABLE: 400,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.HOME_CONFLICT: 409,
+    ErrorCode.HOME_CONNECTION_INVALID: 400,
+    ErrorCode.HOME_NOT_CONNECTED: 404,
+    ErrorCode.HOME_TOKEN_REJECTED: 400,
+    ErrorCode.HOME_UNREACHABLE: 503,
     ErrorCode.HOME_INVALID: 400,
     ErrorCode.HOME_STATE_INVALID: 400,
     ErrorCode.HTTP_ERROR: 400,

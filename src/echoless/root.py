@@ -18,6 +18,8 @@ from echoless.derived import search, stats
 from echoless.derived.stores import CorpusStore, LineageStore, SearchStore, StatsStore, VocabularyStore
 from echoless.errors import BadRequest, ErrorCode
 from echoless.pipeline.events import Event
+from echoless.pipeline import hass_home
+from echoless.pipeline.hass_client import Client as HassClient
 from echoless.pipeline.homes import HomeStore
 from echoless.pipeline import run as pipeline
 from echoless.pipeline.recognise import get_recogniser
@@ -25,6 +27,8 @@ from echoless.pipeline.understand import get_understander
 from echoless.privacy import backup, deletion, housekeeping, rotation, verifier
 from echoless.privacy.receipts import ReceiptsStore
 from echoless.settings import Settings
+from echoless.sharing import connection
+from echoless.sharing.connection import ConnectedHomeStore
 from echoless.sharing.store import SharingStore
 from echoless.terms import Scope, Source
 from echoless.vault import accounts, devices, parents
@@ -54,6 +58,7 @@ def stores(settings: Settings) -> list[Store]:
         BlobsStore(),
         InteractionsStore(),
         HomeStore(),
+        ConnectedHomeStore(),
         ReceiptsStore(),
         SharingStore(),
     ]
@@ -161,6 +166,29 @@ def remove_device(vault: Vault, household_id: str, name_or_id: str) -> tuple[Dev
     if hidden is not None:
         accounts.drop_member(vault, hidden)
     return device, job
+
+
+def connect_home(vault: Vault, household_id: str, url: str, token: str, *, keep_days: int | None = None) -> None:
+    """Connect the household to a Home Assistant, after checking that it answers and takes the token."""
+    connection_ = connection.Connection(connection.check_url(url), connection.check_token(token),
+                                        connection.check_keep_days(keep_days))
+    HassClient(connection_.url, connection_.token).close()  # refuses an address that is not HA, or a wrong token
+    connection.save(vault, household_id, connection_)
+
+
+def disconnect_home(vault: Vault, household_id: str) -> bool:
+    """Forget the household's Home Assistant (its URL and token); the simulated home acts again."""
+    return connection.remove(vault, household_id)
+
+
+def connected_home(vault: Vault, household_id: str) -> tuple[connection.Connection, hass_home.View] | None:
+    """The household's connection and what its Home Assistant exposes now (raises HomeUnreachable while down),
+    or None when it has not connected one."""
+    settings = connection.load(vault, household_id)
+    link = hass_home.link(vault, household_id) if settings is not None else None
+    if settings is None or link is None:
+        return None
+    return settings, link.view()
 
 
 def restore(vault: Vault, path: Path) -> backup.Restored:

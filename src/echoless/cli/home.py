@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Annotated
 
 import typer
@@ -10,6 +11,9 @@ from rich.table import Table
 
 from echoless import root
 from echoless.cli.common import console, member, print_json, progress, vault
+from echoless.errors import BadRequest, ErrorCode
+from echoless.pipeline import hass_home
+from echoless.sharing import connection
 from echoless.pipeline import home as home_model
 from echoless.vault import accounts, devices
 from echoless.pipeline import homes
@@ -19,11 +23,18 @@ home_app = typer.Typer(help="The household's devices and areas (what the assista
 
 @home_app.command("show")
 def home_show(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Show areas, devices and their state, the shopping list and running timers."""
+    """Show the home: a connected Home Assistant's areas and the entities it exposes to Assist, with their
+    state; else the simulated home's areas, devices, shopping list and timers."""
     with vault() as v:
-        state = homes.load(v, accounts.default_household(v).id)
+        household_id = accounts.default_household(v).id
+        connected = root.connected_home(v, household_id)
+        state = homes.load(v, household_id) if connected is None else None
+    if connected is not None:
+        _show_connected(*connected, as_json=as_json)
+        return
+    assert state is not None
     if as_json:
-        print_json(json.loads(state.to_json()))
+        print_json({"connected": False, **json.loads(state.to_json())})
         return
     table = Table("device", "kind", "area", "state")
     for d in state.devices:
@@ -32,6 +43,42 @@ def home_show(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     console.print(f"areas: {', '.join(state.areas) or '-'}")
     console.print(f"shopping list: {', '.join(i.name for i in state.open_items()) or '-'}")
     console.print(f"timers: {len(state.timers)}")
+
+
+def _show_connected(settings: connection.Connection, view: hass_home.View, *, as_json: bool) -> None:
+    if as_json:
+        print_json({"connected": True, "url": settings.url, "history_days": settings.history_days, **view.to_json()})
+        return
+    console.print(f"Connected to Home Assistant at {settings.url} (it keeps its own state history "
+                  f"{settings.history_days} days)", highlight=False)
+    table = Table("entity", "name", "area", "state")
+    for e in view.entities:
+        table.add_row(e.entity_id, e.name, e.area or "-", e.state)
+    console.print(table)
+    console.print(f"areas: {', '.join(a.name for a in view.areas) or '-'}", highlight=False)
+
+
+@home_app.command("connect")
+def home_connect(
+    url: Annotated[str, typer.Argument(help="Home Assistant's address, e.g. http://homeassistant.local:8123")],
+    token_stdin: Annotated[bool, typer.Option("--token-stdin", help="Read a long-lived access token from stdin (required: a token is never an argument).")] = False,
+    keep_days: Annotated[int | None, typer.Option("--keep-days", help="How many days Home Assistant's recorder keeps state history (its purge_keep_days), if not its default of 10; members are told.")] = None,
+) -> None:
+    """Connect the household to a Home Assistant: the assistant then acts on what it exposes to Assist."""
+    if not token_stdin:
+        raise BadRequest("give the token on stdin with --token-stdin (never as an argument)", code=ErrorCode.HOME_CONNECTION_INVALID)
+    token = sys.stdin.readline().strip()
+    with vault() as v:
+        root.connect_home(v, accounts.default_household(v).id, url, token, keep_days=keep_days)
+    console.print("Connected to Home Assistant.")
+
+
+@home_app.command("disconnect")
+def home_disconnect() -> None:
+    """Forget the household's Home Assistant (its address and token); the simulated home acts again."""
+    with vault() as v:
+        removed = root.disconnect_home(v, accounts.default_household(v).id)
+    console.print("Disconnected from Home Assistant." if removed else "No home was connected.")
 
 
 @home_app.command("add-device")

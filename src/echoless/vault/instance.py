@@ -53,6 +53,9 @@ class KeyedLocks:
             return self._locks.setdefault(key, threading.Lock())
 
 
+CLOSING = "vault-closing"  # told () when the vault closes
+
+
 @dataclass
 class Runtime:
     """State of one open vault that must not be shared with another vault in the same process."""
@@ -85,6 +88,7 @@ class Runtime:
             return self.signals.setdefault(name, threading.Event())
 
     def close(self) -> None:
+        self.tell(CLOSING)  # live connections of upper layers (a connected home's link) end here
         self.io.shutdown(wait=True)
         self.unlinkers.shutdown(wait=True)
 

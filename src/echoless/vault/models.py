@@ -57,6 +57,8 @@ class Device(Base):
     kind: Mapped[str] = mapped_column(String(16), default="shared")
     member_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     members: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Where it stands (a Home Assistant area's name, or the simulated home's): "lights on in here".
+    area: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class Satellite(Base):
@@ -109,6 +111,17 @@ class HomeStateRow(Base):
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), primary_key=True)
     state: Mapped[bytes] = mapped_column(LargeBinary)  # ciphertext under the household key
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HomeConnectionRow(Base):
+    """The household's connected Home Assistant (PRIVACY_MODEL §6): its URL and long-lived access token,
+    encrypted together under the household key; never in plaintext, never logged."""
+
+    __tablename__ = "home_connections"
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), primary_key=True)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)  # ciphertext under the household key
+    keep_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # HA's recorder purge_keep_days, if the owner said
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class DeletionJob(Base):
