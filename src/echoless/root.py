@@ -23,7 +23,7 @@ from echoless.pipeline.hass_client import Client as HassClient
 from echoless.pipeline.homes import HomeStore
 from echoless.pipeline import run as pipeline
 from echoless.pipeline.recognise import get_recogniser
-from echoless.pipeline.understand import get_understander
+from echoless.pipeline.understand import HA_CONNECTED_INTENTS, get_understander
 from echoless.privacy import backup, deletion, housekeeping, rotation, verifier
 from echoless.privacy.receipts import ReceiptsStore
 from echoless.settings import Settings
@@ -202,4 +202,4 @@ def verify(vault: Vault, *, extra_needles: Iterable[bytes] = (), backups: Iterab
 def stats_report(vault: Vault, *, days: int | None = None, k: int | None = None) -> dict[str, Any]:
     """Analytics per day, every count below k suppressed, intents named from the assistant's own list."""
     stats.fold(vault)
-    return stats.report(vault, days=days, k=k, intent_names=get_understander().intent_names)
+    return stats.report(vault, days=days, k=k, intent_names=get_understander().intent_names | HA_CONNECTED_INTENTS)

@@ -89,6 +89,20 @@ def change_members(vault: VaultDep, member: MemberDep, device: DevicePath, chang
                                   replace=change.members).to_json()
 
 
+class Placement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    area: Name | None = Field(None, description="The area it stands in, as the home names it (null: no area). "
+                                                "\"Turn on the lights\" heard there acts on that area.")
+
+
+@router.put("/{device}/area", responses=raises(ErrorCode.OWNER_ONLY, ErrorCode.UNKNOWN_DEVICE, ErrorCode.INVALID_NAME),
+            summary="Place a device in an area (owner)")
+def place_device(vault: VaultDep, member: MemberDep, device: DevicePath, placement: Placement) -> dict[str, Any]:
+    me = _owner(member)
+    return devices.place(vault, me.household_id, device, placement.area).to_json()
+
+
 @router.delete("/{device}", responses=raises(ErrorCode.OWNER_ONLY, ErrorCode.UNKNOWN_DEVICE),
                summary="Remove a device and its tokens (owner); a shared device's shared history is deleted with it")
 def remove_device(vault: VaultDep, member: MemberDep, device: DevicePath) -> dict[str, Any]:

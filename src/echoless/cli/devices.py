@@ -57,6 +57,17 @@ def devices_members(
     print_json(shown.to_json()) if as_json else console.print(f"{shown.device.name}: {_speaks_for(shown)}", highlight=False)
 
 
+def devices_place(
+    name: str,
+    area: Annotated[str | None, typer.Option("--area", help="The area it stands in, as the home names it (none: unplaced).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Place a device in an area, so that "turn on the lights" heard there acts on that area."""
+    with vault() as v:
+        shown = devices.place(v, accounts.default_household(v).id, name, area)
+    print_json(shown.to_json()) if as_json else console.print(f"{shown.device.name}: in {shown.device.area or 'no area'}", highlight=False)
+
+
 def devices_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the household's devices: personal (and whose) or shared (and for whom)."""
     with vault() as v:
@@ -83,5 +94,6 @@ def devices_remove(name: str, as_json: Annotated[bool, typer.Option("--json")] =
 def register(devices_app: typer.Typer) -> None:
     devices_app.command("add")(devices_add)
     devices_app.command("members")(devices_members)
+    devices_app.command("place")(devices_place)
     devices_app.command("list")(devices_list)
     devices_app.command("remove")(devices_remove)

@@ -130,6 +130,14 @@ class Link:
         self._thread.start()
 
     # -- what callers use -------------------------------------------------------------------------
+    def snapshot(self, wait: float = 5.0) -> View | None:
+        """The view now, or the last one seen while Home Assistant is down (None if it never answered).
+        Waits up to `wait` seconds for a first connection only."""
+        if self._view is None:
+            self._up.wait(wait)
+        with self._lock:
+            return self._view
+
     def view(self, wait: float = 5.0) -> View:
         if not self._up.wait(wait):
             raise HomeUnreachable("the home is not connected")

@@ -20,7 +20,11 @@ from echoless.pipeline.outcome import Outcome
 from echoless.pipeline.audio import DecodedAudio, decode_audio, trim_silence, with_lead_in
 from echoless.pipeline.prompt import recognition_prompt
 from echoless.pipeline.recognise import Recogniser, Transcript, get_recogniser
+from echoless.pipeline import hass_home
+from echoless.pipeline.hass_client import CommandFailed, HomeUnreachable
 from echoless.pipeline.skills import act, is_privacy_intent, privacy
+from echoless.pipeline.skills.hass import HassSkill
+from echoless.pipeline.skills.result import ActionResult
 from echoless.pipeline.speak import synthesise
 from echoless.pipeline import typed
 from echoless.pipeline.understand import IntentMatch, get_understander
@@ -30,9 +34,11 @@ from echoless.sharing import invoke as sharing_invoke, skills as sharing
 from echoless.vault import interactions
 from echoless.pipeline import homes
 from echoless.vault.instance import Vault
-from echoless.vault.models import Member
+from echoless.vault.models import Device, Member
 
 _LOGGER = logging.getLogger(__name__)
+
+HOME_RECIPIENT = "home-assistant"  # an action's recipient when the household's Home Assistant carried it out
 
 
 @dataclass
@@ -104,12 +110,21 @@ def run(
     def listen(publish: Callable[..., None]) -> Heard:
         words = prompt
         if words is None:
-            words = recognition_prompt(homes.load(vault, member.household_id), extra_words=vocabulary.prompt_words(vault, member))
+            words = recognition_prompt(homes.load(vault, member.household_id),
+                                       extra_words=[*_connected_words(vault, member.household_id),
+                                                    *vocabulary.prompt_words(vault, member)])
         decoded, transcript = hear(vault.settings, audio, prompt=words, recogniser=vault.runtime.recogniser())
         publish(ev.STT_END, text=transcript.text, audio_seconds=decoded.duration, elapsed=transcript.elapsed)
         return Heard(Content(transcript.text), audio, decoded.content_type)
 
     return _run(vault, member, device_id, listen, source=source, speak=speak, emit=emit)
+
+
+def _connected_words(vault: Vault, household_id: str) -> list[str]:
+    """The names a connected Home Assistant exposes (entities, aliases, areas): the recogniser's prompt."""
+    link = hass_home.link(vault, household_id)
+    view = link.snapshot() if link is not None else None
+    return [n for e in view.entities for n in e.names()] + [a.name for a in view.areas] if view is not None else []
 
 
 def run_text(
@@ -156,14 +171,18 @@ def _run(
     try:
         heard = take(publish)
         now = now or local_now()
+        link = hass_home.link(vault, member.household_id)  # None: the simulated home acts
+        view = (link.snapshot() or hass_home.View()) if link is not None else None
+        here = device_area(vault, device_id)
         with homes.edit(vault, member.household_id) as home:
-            match = get_understander().understand(heard.text, home)
+            match = get_understander(connected=view is not None).understand(heard.text, home, view=view, area=here)
             # Built-in and privacy intents keep priority; an enabled third-party skill is tried only after.
             skill = sharing.match_text(vault, member, heard.text) if match is None else None
             if skill is not None:
                 match = IntentMatch(name=skill.intent_name, slots=dict(skill.slots), response=skill.intent)
             publish(ev.INTENT_END, intent=match.name if match else None, slots=match.slots if match else {})
-            outcome = _act(vault, member, device_id, match, home, now) if skill is None else None
+            connected = HassSkill(link, view, here) if link is not None and view is not None else None
+            outcome = _act(vault, member, device_id, match, home, now, connected) if skill is None else None
         if skill is not None:  # outside the household's lock: a slow skill holds nothing up
             outcome = _ask_skill(vault, member, skill, heard.text)
         publish(ev.ACTION_END, action=outcome.action)
@@ -215,16 +234,40 @@ def _succeeded(match: IntentMatch | None, outcome: Outcome) -> bool:
     return match is not None and (outcome.action or {}).get("success", True) is not False
 
 
-def _act(vault: Vault, member: Member, device_id: str | None, match: IntentMatch | None, home: Any, now: datetime) -> Outcome:
+def device_area(vault: Vault, device_id: str | None) -> str | None:
+    """Where the device that heard the request stands ("lights on in here"), if it was placed in an area."""
+    if device_id is None:
+        return None
+    with vault.data.read() as session:
+        device = session.get(Device, device_id)
+    return device.area if device is not None else None
+
+
+def _act(vault: Vault, member: Member, device_id: str | None, match: IntentMatch | None, home: Any, now: datetime,
+         connected: HassSkill | None = None) -> Outcome:
     if match is not None and is_privacy_intent(match.name):
         return privacy.handle(vault, member, match, now, device_id)  # a device's reach is limited
-    result = act(match, home, now=now)
+    recipient = None
+    try:
+        result = connected.act(match) if connected is not None and match is not None else None
+        recipient = HOME_RECIPIENT if result is not None else None
+    except HomeUnreachable:
+        result = ActionResult(match.name if match else None, dict(match.slots) if match else {}, False,
+                              "home unreachable", hass_home.UNREACHABLE)
+    except CommandFailed as exc:
+        result = ActionResult(match.name if match else None, dict(match.slots) if match else {}, False,
+                              f"home refused ({exc.ha_code})", "Sorry, your home could not do that.")
+        recipient = HOME_RECIPIENT
+    if result is None:
+        result = act(match, home, now=now)
     action = {
         "intent": result.intent,
         "slots": result.slots,
         "success": result.success,
         "result": result.summary,
     }
+    if recipient is not None:
+        action["recipient"] = recipient  # the service call went to the household's Home Assistant (§6)
     return Outcome(response=result.response, action=action)
 
 

@@ -24,6 +24,7 @@ from hassil.expression import TextChunk
 from hassil.util import merge_dict
 from home_assistant_intents import get_intents
 
+from echoless.pipeline.hass_home import View
 from echoless.pipeline.home import Device, HomeState
 
 _LOGGER = logging.getLogger(__name__)
@@ -54,10 +55,29 @@ HA_INTENTS: frozenset[str] = frozenset(
     }
 )
 
+#: Home Assistant intents echoless acts on when the household has connected its Home Assistant.
+HA_CONNECTED_INTENTS: frozenset[str] = HA_INTENTS | frozenset(
+    {
+        "HassSetPosition",
+        "HassClimateGetTemperature",
+        "HassClimateSetTemperature",
+        "HassMediaPause",
+        "HassMediaUnpause",
+        "HassMediaNext",
+        "HassMediaPrevious",
+        "HassSetVolume",
+        "HassFanSetSpeed",
+    }
+)
+
 #: Device domains the simulated home has.
 _DOMAINS = frozenset({"light", "switch"})
 #: Template blocks (by HA's slot_combination) that need things the simulated home lacks.
 _UNSUPPORTED_COMBINATION_WORDS = ("floor", "color", "temperature", "cover", "command", "scene", "script", "button")
+#: The domains echoless acts on in a connected Home Assistant (2024.1: areas, no floors).
+HA_DOMAINS = frozenset({"light", "switch", "fan", "cover", "climate", "media_player", "lock", "scene", "script",
+                        "weather", "input_boolean"})
+_HA_UNSUPPORTED_WORDS = ("floor", "button", "valve", "command", "device_class")
 
 #: Slot names that hold a duration part; their total in seconds goes in "seconds" / "start_seconds".
 _DURATION_GROUPS = {
@@ -84,18 +104,19 @@ class IntentMatch:
         return f"IntentMatch(name={self.name!r}, slots=<{len(self.slots)} slots>, response={self.response!r})"
 
 
-def _block_supported(block: dict[str, Any]) -> bool:
+def _block_supported(block: dict[str, Any], domains: frozenset[str] = _DOMAINS,
+                     unsupported: tuple[str, ...] = _UNSUPPORTED_COMBINATION_WORDS) -> bool:
     combination = str((block.get("metadata") or {}).get("slot_combination", ""))
-    if any(word in combination for word in _UNSUPPORTED_COMBINATION_WORDS):
+    if any(word in combination for word in unsupported):
         return False
-    domains: set[str] = set()
+    named: set[str] = set()
     fixed = (block.get("slots") or {}).get("domain")
     if fixed is not None:
-        domains.update([fixed] if isinstance(fixed, str) else fixed)
+        named.update([fixed] if isinstance(fixed, str) else fixed)
     required = (block.get("requires_context") or {}).get("domain")
     if required is not None:
-        domains.update([required] if isinstance(required, str) else required)
-    return not domains or bool(domains & _DOMAINS)
+        named.update([required] if isinstance(required, str) else required)
+    return not named or bool(named & domains)
 
 
 def load_echoless_templates() -> dict[str, Any]:
@@ -104,8 +125,13 @@ def load_echoless_templates() -> dict[str, Any]:
     return data
 
 
-def build_intents_dict(*, ha: bool = True, echoless: bool = True, ha_names: frozenset[str] = HA_INTENTS) -> dict[str, Any]:
-    """The merged template dict: HA's (restricted to `ha_names` and our domains) plus ours."""
+def build_intents_dict(*, ha: bool = True, echoless: bool = True, ha_names: frozenset[str] = HA_INTENTS,
+                       connected: bool = False) -> dict[str, Any]:
+    """The merged template dict: HA's (restricted to `ha_names` and our domains) plus ours. `connected`: the
+    domains and intents of a connected Home Assistant instead of the simulated home's."""
+    if connected:
+        ha_names = ha_names | HA_CONNECTED_INTENTS
+    domains, unsupported = (HA_DOMAINS, _HA_UNSUPPORTED_WORDS) if connected else (_DOMAINS, _UNSUPPORTED_COMBINATION_WORDS)
     source = get_intents(LANGUAGE)
     if source is None:  # pragma: no cover - the package always ships English
         raise RuntimeError("home-assistant-intents has no English intents")
@@ -118,7 +144,7 @@ def build_intents_dict(*, ha: bool = True, echoless: bool = True, ha_names: froz
     }
     if ha:
         for name in sorted(ha_names):
-            blocks = [copy.deepcopy(b) for b in source["intents"][name]["data"] if _block_supported(b)]
+            blocks = [copy.deepcopy(b) for b in source["intents"][name]["data"] if _block_supported(b, domains, unsupported)]
             if blocks:
                 merged["intents"][name] = {"data": blocks}
     if echoless:
@@ -143,6 +169,14 @@ def home_slot_lists(home: HomeState) -> dict[str, SlotList]:
         "area": _text_list([(a, a, None) for a in home.areas]),
         "floor": _text_list([]),
     }
+
+
+def view_slot_lists(view: View) -> dict[str, SlotList]:
+    """hassil slot lists for a connected Home Assistant: exposed entities' names and aliases (their domain as
+    context, as HA's own agent gives it), areas' names and aliases."""
+    names = [(n, e.name, {"domain": e.domain}) for e in view.entities for n in e.names()]
+    areas = [(n, a.name, None) for a in view.areas for n in a.names()]
+    return {"name": _text_list(names), "area": _text_list(areas), "floor": _text_list([])}
 
 
 def _typed(value: Any) -> Any:
@@ -183,13 +217,16 @@ class Understander:
     def intent_names(self) -> frozenset[str]:
         return frozenset(self._intents.intents)
 
-    def understand(self, text: str, home: HomeState) -> IntentMatch | None:
+    def understand(self, text: str, home: HomeState, *, view: View | None = None, area: str | None = None) -> IntentMatch | None:
+        """Match `text` against the simulated `home`'s names, or a connected Home Assistant's `view`; `area` is
+        where the device that heard it stands ("lights on in here")."""
         if not text or not text.strip():
             return None
         result = recognize_best(
             str(text).strip().rstrip(".!?"),
             self._intents,
-            slot_lists=home_slot_lists(home),
+            slot_lists=view_slot_lists(view) if view is not None else home_slot_lists(home),
+            intent_context={"area": {"value": area, "text": area}} if area else None,
             best_slot_name="name",
         )
         if result is None:
@@ -207,18 +244,18 @@ _WARM_UP = (
 )
 _WARM_UP_HOME = HomeState(areas=["warm up room"], devices=[Device("warm up light", "light", "warm up room")])
 _lock = threading.Lock()
-_understander: Understander | None = None
+_understanders: dict[bool, Understander] = {}
 
 
-def get_understander() -> Understander:
-    """The process-wide Understander (hassil's Intents take a while to build, so once)."""
-    global _understander
+def get_understander(connected: bool = False) -> Understander:
+    """The process-wide Understander for the simulated home, or (`connected`) for a connected Home Assistant
+    (hassil's Intents take a while to build, so once each)."""
     with _lock:
-        if _understander is None:
-            understander = Understander.from_dict(build_intents_dict())
+        if connected not in _understanders:
+            understander = Understander.from_dict(build_intents_dict(connected=connected))
             # hassil compiles templates lazily; warm up so the first real request is fast.
             for sentence in _WARM_UP:
                 understander.understand(sentence, _WARM_UP_HOME)
-            _understander = understander
-            _LOGGER.info("intents loaded: %d", len(_understander.intent_names))
-        return _understander
+            _understanders[connected] = understander
+            _LOGGER.info("intents loaded: %d", len(understander.intent_names))
+        return _understanders[connected]

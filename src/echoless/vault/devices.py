@@ -56,7 +56,8 @@ class DeviceInfo:
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.device.id, "name": self.device.name, "kind": self.device.kind, "member": self.member,
-            "members": self.members, "shared_history": self.history, "created_at": self.device.created_at.isoformat(),
+            "members": self.members, "shared_history": self.history, "area": self.device.area,
+            "created_at": self.device.created_at.isoformat(),
         }
 
 
@@ -166,6 +167,21 @@ def change_members(
         if len(listed) > MAX_LISTED:
             raise BadRequest(f"a shared device lists at most {MAX_LISTED} members", code=ErrorCode.TOO_MANY_ITEMS)
         row.members = listed
+        audit.append_in(session, audit.DEVICE_CHANGED, subject=device.id)
+    return info(vault, household_id, device.id)
+
+
+def place(vault: Vault, household_id: str, name_or_id: str, area: str | None) -> DeviceInfo:
+    """Say where a device stands (an area's name, as the home calls it), or None: "lights on in here"."""
+    device = accounts.find_device(vault, household_id, name_or_id)
+    area = " ".join(area.split()) if area else None
+    if area is not None and len(area) > 200:
+        raise BadRequest("an area's name is at most 200 characters", code=ErrorCode.INVALID_NAME)
+    with vault.data.write() as session:
+        row = session.get(Device, device.id)
+        if row is None:
+            raise NotFound("no such device", code=ErrorCode.UNKNOWN_DEVICE)
+        row.area = area
         audit.append_in(session, audit.DEVICE_CHANGED, subject=device.id)
     return info(vault, household_id, device.id)
 
