@@ -105,3 +105,19 @@ def test_spoken_command_through_the_pipeline_names_the_device(connected: Home, h
     assert str(result.response) == "Turned on the bedroom light"
     assert result.action is not None and result.action["recipient"] == "home-assistant"
     assert home_assistant.wait_state("light.bedroom_light", lambda s: s["state"] == "on")["state"] == "on"
+
+
+def test_home_down_is_said_and_the_link_reconnects(connected: Home, home_assistant: hass.HomeAssistant) -> None:
+    link = _link(connected)
+    link.view()
+    home_assistant.stop()
+    try:
+        assert until(lambda: not link.connected)
+        result = root.ask(connected.vault, connected.owner, connected.device.id, say("Turn on the kitchen light."))
+        assert str(result.response) == "I can't reach your home right now."
+        assert result.action is not None and result.action["success"] is False
+    finally:
+        home_assistant.start(hass.ensure_venv())
+    assert until(lambda: link.connected, timeout=60)  # reconnected with backoff, registries reloaded
+    assert do(connected, "turn on the kitchen light") == "Turned on the kitchen light"
+    assert home_assistant.wait_state("light.kitchen_light", lambda s: s["state"] == "on")["state"] == "on"

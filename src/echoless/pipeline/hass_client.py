@@ -57,9 +57,10 @@ class Client:
     """One authenticated connection. `closed` is set when it ends, for whatever reason."""
 
     def __init__(self, url: str, token: str, *, on_event: Callable[[dict[str, Any]], None] | None = None,
-                 timeout: float = COMMAND_TIMEOUT) -> None:
+                 on_close: Callable[[], None] | None = None, timeout: float = COMMAND_TIMEOUT) -> None:
         self._timeout = timeout
         self._on_event = on_event
+        self._on_close = on_close
         self._ids = itertools.count(1)
         self._pending: dict[int, Future[Any]] = {}
         self._lock = threading.Lock()
@@ -102,6 +103,8 @@ class Client:
             pass
         finally:
             self.closed.set()
+            if self._on_close is not None:
+                self._on_close()
             with self._lock:
                 pending, self._pending = self._pending, {}
             for future in pending.values():

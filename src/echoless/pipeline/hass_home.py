@@ -195,7 +195,7 @@ class Link:
             self._stopped.wait(delay)
 
     def _connect(self) -> None:
-        client = Client(self._url, self._token, on_event=self._event)
+        client = Client(self._url, self._token, on_event=self._event, on_close=self._closed)
         self._client = client
         self.rejected = False
         for event_type in ("state_changed", *REGISTRY_EVENTS):
@@ -213,6 +213,11 @@ class Link:
             if self._stopped.is_set() or client.closed.is_set():
                 break
             self._load(client, registries=registries)
+
+    def _closed(self) -> None:
+        """On the reader thread, when the connection ends: down at once, and wake the link thread."""
+        self._up.clear()
+        self._stale.set()
 
     def _down(self) -> None:
         self._up.clear()
