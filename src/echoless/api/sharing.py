@@ -66,7 +66,8 @@ def disable_skill(vault: VaultDep, member: MemberDep, name: str, body: DisableBo
 
 @router.get("/shares", summary="The calling member's share ledger: what was shared, with whom, and did they delete it")
 def list_shares(vault: VaultDep, member: MemberDep) -> dict[str, Any]:
-    return {"items": ledger.shares(vault, member), "deletion_requests": ledger.requests(vault, member)}
+    return {"items": ledger.shares(vault, member), "deletion_requests": ledger.requests(vault, member),
+            "connected_home": ledger.connected_home(vault, member)}
 
 
 @router.get("/skills-signature", summary="How a skill verifies that a request came from this instance (no auth)")

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from echoless.sharing import connection
 from echoless.sharing.records import NoticeRow, ShareRow
 from echoless.vault.instance import Vault
 from echoless.vault.models import Member
@@ -76,8 +77,30 @@ def recipients(vault: Vault, member: Member) -> list[str]:
 def knowledge_line(vault: Vault, member: Member) -> list[str]:
     """For "what do you know about me?": which skills received something, without any content."""
     names = recipients(vault, member)
+    home = connected_home(vault, member)
+    lines = [] if home is None else [
+        f"Your household's Home Assistant receives the action of each request (never your voice or words) and "
+        f"keeps its own history of your home's states for {home['history_days']} days."]
     if not names:
-        return []  # nothing to add: the answer stays as it was before skills existed
+        return lines  # nothing more: the answer stays as it was before skills existed
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     noun = "skill has" if len(names) == 1 else "skills have"
-    return [f"{len(names)} third-party {noun} received requests from you: {listed}. Your share ledger lists each one."]
+    return [*lines, f"{len(names)} third-party {noun} received requests from you: {listed}. Your share ledger lists each one."]
+
+
+def connected_home(vault: Vault, member: Member) -> dict[str, Any] | None:
+    """The household's connected Home Assistant as a recipient of actions (PRIVACY_MODEL §6), or None: it
+    receives the service call of each action (the service and the entity), never audio or words, and keeps
+    its own state history (its recorder) for `history_days`, which echoless cannot delete."""
+    found = connection.load(vault, member.household_id)
+    if found is None:
+        return None
+    return {
+        "recipient": "Home Assistant",
+        "url": found.url,
+        "receives": ["service call (service and entity)"],
+        "never": ["audio", "transcript"],
+        "history_days": found.history_days,
+        "history_days_set_by_owner": found.keep_days is not None,
+        "deletes_with_your_history": False,
+    }

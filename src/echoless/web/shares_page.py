@@ -22,6 +22,7 @@ def shares_page(request: Request, signed_in: SignedInDep) -> Response:
         "skills": skills.for_member(vault, me),
         "shares": ledger.shares(vault, me),
         "requests": ledger.requests(vault, me),
+        "home": ledger.connected_home(vault, me),
     })
 
 
