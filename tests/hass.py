@@ -55,6 +55,7 @@ AREAS = {
     "switch.fan_heater": ("Bedroom", True),
     "climate.hvac": ("Living Room", True),
     "cover.kitchen_window": ("Kitchen", True),
+    "cover.hall_window": (None, True),  # the demo window that takes a position
     "fan.living_room_fan": ("Living Room", True),
     "lock.front_door": (None, True),  # the demo's locks and media players have no unique id: no area
     "media_player.living_room": (None, True),

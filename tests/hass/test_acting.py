@@ -84,7 +84,17 @@ def test_other_domains(connected: Home, home_assistant: hass.HomeAssistant) -> N
     assert do(connected, "lock the front door") == "Locking the front door"
     assert do(connected, "unlock the front door") == "For safety, I can't unlock doors by voice yet."
     weather = do(connected, "what's the weather like")
-    assert "°C" in weather or "degrees" in weather
+    assert weather.split()[0].replace(".", "").isdigit() and "°C" in weather
+    assert do(connected, "what is the temperature", here="Living Room").startswith("It's ")
+    assert do(connected, "set the hall window to 40 percent") == "Position set for the hall window"
+    assert until(lambda: ha.state("cover.hall_window")["attributes"].get("current_position") == 40, timeout=30)
+    assert do(connected, "set the living room fan speed to 50 percent") == "Speed set for the living room fan"
+    assert ha.wait_state("fan.living_room_fan", lambda s: s["attributes"].get("percentage") == 50)["attributes"]["percentage"] == 50
+    ha.call("media_player", "media_play", entity_id="media_player.living_room")
+    assert do(connected, "pause the living room") .startswith("Paused")
+    assert ha.wait_state("media_player.living_room", lambda s: s["state"] == "paused")["state"] == "paused"
+    assert do(connected, "set the volume to 30 percent", here="Living Room") == "Volume set"
+    assert ha.wait_state("media_player.living_room", lambda s: s["attributes"].get("volume_level") == 0.3)["attributes"]["volume_level"] == 0.3
 
 
 def test_the_link_follows_registry_changes(connected: Home, home_assistant: hass.HomeAssistant) -> None:

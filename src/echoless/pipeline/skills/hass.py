@@ -198,7 +198,9 @@ class HassSkill:
             return failed(m.name, m.slots, "fan not found", error)
         percentage = max(0, min(100, int(m.slots.get("percentage", 0))))
         self.link.call("fan", "set_percentage", [e.entity_id for e in entities], {"percentage": percentage})
-        response = render(m.name, "default", "Fan speed set", slots=m.slots)
+        response = render(m.name, "default", "Speed set", slots=m.slots)
+        if len(entities) == 1:
+            response = f"{response} for the {_spoken(entities[0].name)}"
         return done(m.name, m.slots, f"{_summary(entities)} speed {percentage}%", response)
 
     def weather(self, m: IntentMatch) -> ActionResult:
