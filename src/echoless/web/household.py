@@ -14,7 +14,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from echoless import root
-from echoless.errors import BadRequest, Conflict, ErrorCode, NotFound
+from echoless.errors import BadRequest, Conflict, EcholessError, ErrorCode, NotFound
+from echoless.sharing import connection
 from echoless.vault import accounts, credentials, devices, invitations, parents, satellites
 from echoless.terms import DeviceKind, Role
 from echoless.web import member_access, receipts_view
@@ -39,6 +40,7 @@ def _page(request: Request, me, *, status: int = 200, error: str | None = None, 
         "error": error,
         "shown": shown,
         "done": request.query_params.get("done"),
+        "home": connection.load(vault, me.household_id),
     }, status=status)
 
 
@@ -181,3 +183,33 @@ def revoke_token(request: Request, signed_in: CheckedDep, token_id: str) -> Resp
     require_owner(me)
     credentials.revoke_token(get_vault(request), token_id, by=me)  # audited when it is another member's
     return redirect("/household?done=token-revoked#tokens")
+
+
+@router.post("/household/home")
+def connect_home(
+    request: Request,
+    signed_in: CheckedDep,
+    url: Annotated[str, Form(max_length=2000)],
+    token: Annotated[str, Form(max_length=4096)],
+    keep_days: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """Connect the household's Home Assistant (checked first: it must answer and accept the token)."""
+    me = signed_in.member
+    require_owner(me)
+    try:
+        days = int(keep_days) if keep_days.strip() else None
+    except ValueError:
+        return _page(request, me, status=400, error="Keep days is a number of days.")
+    try:
+        root.connect_home(get_vault(request), me.household_id, url, token, keep_days=days)
+    except EcholessError as exc:
+        return _page(request, me, status=exc.status, error=exc.message)
+    return redirect("/household?done=home-connected#home")
+
+
+@router.post("/household/home/disconnect")
+def disconnect_home(request: Request, signed_in: CheckedDep) -> Response:
+    me = signed_in.member
+    require_owner(me)
+    root.disconnect_home(get_vault(request), me.household_id)
+    return redirect("/household?done=home-disconnected#home")
