@@ -45,12 +45,12 @@ def test_turn_on_and_off_by_name(home: HomeState) -> None:
     result = say("turn on the kitchen light", home)
     assert result.success and device(home, "kitchen light").on
     assert result.intent == "HassTurnOn" and result.summary == "kitchen light on"
-    assert result.response == "Turned on the light"
+    assert result.response == "Turned on the kitchen light"  # HA's answer, naming the device
     result = say("turn off the kitchen light", home)
     assert not device(home, "kitchen light").on
-    assert result.summary == "kitchen light off" and result.response == "Turned off the light"
+    assert result.summary == "kitchen light off" and result.response == "Turned off the kitchen light"
     result = say("switch on the coffee maker", home)
-    assert device(home, "coffee maker").on and result.response == "Turned on the switch"
+    assert device(home, "coffee maker").on and result.response == "Turned on the coffee maker"
 
 
 def test_turn_off_by_area_only_touches_that_area(home: HomeState) -> None:
@@ -58,7 +58,7 @@ def test_turn_off_by_area_only_touches_that_area(home: HomeState) -> None:
         d.on = True
     result = say("turn off the lights in the kitchen", home)
     assert result.success and result.summary == "lights in kitchen off"
-    assert result.response == "Turned off the lights"
+    assert result.response == "Turned off the lights in the kitchen"
     assert not device(home, "kitchen light").on
     assert device(home, "coffee maker").on  # a switch, not a light
     assert device(home, "bedroom light").on and device(home, "living room lamp").on

@@ -11,17 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 from echoless.pipeline.hass_home import Entity, Link, View
-from echoless.pipeline.skills.responses import join_names, render, render_error
+from echoless.pipeline.skills.responses import join_names, naming, render, render_error, spoken
 from echoless.pipeline.skills.result import ActionResult, done, failed
 from echoless.pipeline.understand import IntentMatch
 
 _LOGGER = logging.getLogger(__name__)
 
-#: How HA's default response names a domain ("Turned on the light"): replaced by the device's own name.
-_GENERIC = {
-    "light": "the light", "switch": "the switch", "fan": "the fan", "climate": "the thermostat",
-    "input_boolean": "the switch", "media_player": "the media player",
-}
 _ON_OFF = {"HassTurnOn": "turn_on", "HassTurnOff": "turn_off"}
 _COVER = {"HassTurnOn": "open_cover", "HassTurnOff": "close_cover"}
 _MEDIA = {"HassMediaPause": "media_pause", "HassMediaUnpause": "media_play", "HassMediaNext": "media_next_track",
@@ -29,9 +24,7 @@ _MEDIA = {"HassMediaPause": "media_pause", "HassMediaUnpause": "media_play", "Ha
 NO_UNLOCK = "For safety, I can't unlock doors by voice yet."
 
 
-def _spoken(name: str) -> str:
-    """A device's name inside a sentence: "Kitchen Window" → "kitchen window" ("TV" and "iPad" stay)."""
-    return " ".join(w.lower() if w[:1].isupper() and w[1:].islower() else w for w in name.split())
+_spoken = spoken
 
 
 def _targets(view: View, slots: dict[str, Any], domains: set[str] | None, here: str | None) -> tuple[list[Entity], str | None]:
@@ -62,18 +55,9 @@ def _domain_word(slots: dict[str, Any], wanted: set[str] | None) -> str:
 
 def _named(response: str, entities: list[Entity], slots: dict[str, Any]) -> str:
     """HA's generic answer, made to name what was acted on."""
-    if slots.get("name") and len(entities) == 1:
-        entity = entities[0]
-        generic = _GENERIC.get(entity.domain)
-        spoken = f"the {_spoken(entity.name)}"
-        if generic and response.endswith(generic):
-            return response[: -len(generic)] + spoken
-        if len(response.split()) == 1:  # "Opening", "Locking", "Activated", "Paused"
-            return f"{response} {spoken if entity.domain not in ('scene', 'script') else entity.name}"
-        return response
-    if slots.get("area") and (response.endswith("the lights") or response.endswith("the fans")):
-        return f"{response} in the {_spoken(str(slots['area']))}"
-    return response
+    one = entities[0] if slots.get("name") and len(entities) == 1 else None
+    return naming(response, name=one.name if one else None, domain=one.domain if one else None,
+                  area=str(slots["area"]) if slots.get("area") else None)
 
 
 def _summary(entities: list[Entity]) -> str:

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from echoless.pipeline.home import Device, HomeState
-from echoless.pipeline.skills.responses import join_names, render, render_error
+from echoless.pipeline.skills.responses import join_names, naming, render, render_error
 from echoless.pipeline.skills.result import ActionResult, done, failed
 
 _LOGGER = logging.getLogger(__name__)
@@ -55,6 +55,8 @@ def turn(intent: str, slots: dict[str, Any], home: HomeState, response_key: str)
     word = "on" if on else "off"
     key = response_key if response_key in ("lights_area", "light_all") else "default"
     response = render(intent, key, f"Turned {word} {_what(slots, devices)}.", slots=slots, state={"domain": devices[0].kind})
+    response = naming(response, name=devices[0].name if slots.get("name") else None, domain=devices[0].kind,
+                      area=str(slots["area"]) if slots.get("area") else None)
     return done(intent, slots, f"{_what(slots, devices)} {word}", response)
 
 

@@ -65,3 +65,30 @@ def join_names(names: list[str]) -> str:
     if len(names) == 1:
         return names[0]
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+#: How HA's default answers name a domain ("Turned on the light"): echoless names the device instead.
+GENERIC = {
+    "light": "the light", "switch": "the switch", "fan": "the fan", "climate": "the thermostat",
+    "input_boolean": "the switch", "media_player": "the media player",
+}
+
+
+def spoken(name: str) -> str:
+    """A name inside a sentence: "Kitchen Window" → "kitchen window" ("TV" and "iPad" stay)."""
+    return " ".join(w.lower() if w[:1].isupper() and w[1:].islower() else w for w in name.split())
+
+
+def naming(response: str, *, name: str | None = None, domain: str | None = None, area: str | None = None) -> str:
+    """HA's generic answer made to name what was acted on: "Turned on the light" → "Turned on the kitchen
+    light"; "Opening" → "Opening the garage door"; "Turned off the lights" → "… in the kitchen"."""
+    if name:
+        generic = GENERIC.get(domain or "")
+        if generic and response.endswith(generic):
+            return response[: -len(generic)] + f"the {spoken(name)}"
+        if len(response.split()) == 1:  # "Opening", "Locking", "Activated", "Paused"
+            return f"{response} {name if domain in ('scene', 'script') else 'the ' + spoken(name)}"
+        return response
+    if area and (response.endswith("the lights") or response.endswith("the fans")):
+        return f"{response} in the {spoken(area)}"
+    return response
