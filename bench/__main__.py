@@ -24,6 +24,7 @@ FIGURES = {
     "9": "search epochs at 100k items of one member: delete with rebuild, search, key rotation",
     "10": "Wyoming, side by side with wyoming-faster-whisper",
     "11": "typed and spoken understanding side by side on the intent test set",
+    "12": "a spoken command acting on a real Home Assistant next to the simulated home",
 }
 
 
@@ -31,10 +32,11 @@ PG_FIGURES = ("3", "4", "5", "6", "9")  # figure 7 is these on PostgreSQL
 
 
 def _steps() -> dict[str, Callable[[Ctx], list[Figure]]]:
-    from bench import endtoend, epochs, personalisation, recognition, scale, typed, vault, wyoming_side
+    from bench import endtoend, epochs, home_assistant, personalisation, recognition, scale, typed, vault, wyoming_side
 
     return {"1": recognition.run, "2": endtoend.run, "3": vault.ingest, "4": vault.shred, "5": vault.purge, "6": scale.scale,
-            "8": personalisation.run, "9": epochs.run, "10": wyoming_side.run, "11": typed.run}
+            "8": personalisation.run, "9": epochs.run, "10": wyoming_side.run, "11": typed.run,
+            "12": home_assistant.run}
 
 
 def main() -> None:
