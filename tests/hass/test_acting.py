@@ -131,3 +131,12 @@ def test_home_down_is_said_and_the_link_reconnects(connected: Home, home_assista
     assert until(lambda: link.connected, timeout=60)  # reconnected with backoff, registries reloaded
     assert do(connected, "turn on the kitchen light") == "Turned on the kitchen light"
     assert home_assistant.wait_state("light.kitchen_light", lambda s: s["state"] == "on")["state"] == "on"
+
+
+def test_the_shopping_list_is_home_assistants_todo(connected: Home, home_assistant: hass.HomeAssistant) -> None:
+    assert do(connected, "add oat milk to my shopping list") == "Added oat milk"
+    items = home_assistant.command({"type": "todo/item/list", "entity_id": "todo.shopping_list"})["items"]
+    assert any(i["summary"] == "oat milk" and i["status"] == "needs_action" for i in items)
+    assert do(connected, "check off oat milk from my shopping list") == "Checked off oat milk"
+    items = home_assistant.command({"type": "todo/item/list", "entity_id": "todo.shopping_list"})["items"]
+    assert any(i["summary"] == "oat milk" and i["status"] == "completed" for i in items)

@@ -25,6 +25,7 @@ VIEW = View(
         Entity("weather.demo_weather_south", "Demo Weather South", None, "sunny"),
         Entity("scene.romantic_lights", "Romantic lights", None, "unknown"),
         Entity("script.good_night", "Good night", None, "off"),
+        Entity("todo.shopping_list", "Shopping List", None, "0"),
     ),
 )
 
@@ -107,6 +108,9 @@ OTHER: list[Case] = [
     ("set the living room fan speed to 50 percent", "HassFanSetSpeed", {"name": "Living Room Fan", "percentage": 50}),
     ("what's the weather like", "HassGetWeather", {}),
     ("what is the weather", "HassGetWeather", {}),
+    ("add oat milk to my shopping list", "HassShoppingListAddItem", {"item": "oat milk"}),
+    ("put bread on the shopping list", "HassShoppingListAddItem", {"item": "bread"}),
+    ("check off bread from my shopping list", "HassShoppingListCompleteItem", {"item": "bread"}),
     ("activate romantic lights", "HassTurnOn", {"name": "Romantic lights", "domain": "scene"}),
     ("run the good night script", "HassTurnOn", {"name": "Good night", "domain": "script"}),
 ]

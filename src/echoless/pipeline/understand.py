@@ -67,6 +67,8 @@ HA_CONNECTED_INTENTS: frozenset[str] = HA_INTENTS | frozenset(
         "HassMediaPrevious",
         "HassSetVolume",
         "HassFanSetSpeed",
+        "HassListAddItem",
+        "HassListCompleteItem",
     }
 )
 
@@ -76,7 +78,7 @@ _DOMAINS = frozenset({"light", "switch"})
 _UNSUPPORTED_COMBINATION_WORDS = ("floor", "color", "temperature", "cover", "command", "scene", "script", "button")
 #: The domains echoless acts on in a connected Home Assistant (2024.1: areas, no floors).
 HA_DOMAINS = frozenset({"light", "switch", "fan", "cover", "climate", "media_player", "lock", "scene", "script",
-                        "weather", "input_boolean"})
+                        "weather", "input_boolean", "todo"})
 _HA_UNSUPPORTED_WORDS = ("floor", "button", "valve", "command", "device_class")
 
 #: Slot names that hold a duration part; their total in seconds goes in "seconds" / "start_seconds".

@@ -187,6 +187,31 @@ class HassSkill:
             response = f"{response} for the {_spoken(entities[0].name)}"
         return done(m.name, m.slots, f"{_summary(entities)} speed {percentage}%", response)
 
+    def todo(self, m: IntentMatch) -> ActionResult | None:
+        """To-do lists are HA's todo entities (the shopping list among them); without one exposed, the
+        shopping list stays echoless's own (None: the built-in skill acts)."""
+        lists = [e for e in self.view.entities if e.domain == "todo"]
+        if m.slots.get("name"):
+            wanted = self.view.find_entity(str(m.slots["name"]))
+            lists = [wanted] if wanted is not None and wanted.domain == "todo" else []
+            if not lists:
+                return failed(m.name, m.slots, "list not found", render_error("no_entity", entity=m.slots["name"]))
+        else:
+            lists = [e for e in lists if "shopping" in e.name.casefold() or "shopping" in e.entity_id] or []
+        if not lists:
+            return None
+        item = str(m.slots.get("item", "")).strip()
+        if not item:
+            return failed(m.name, m.slots, "no item", render_error("feature_not_supported"))
+        adding = m.name in ("HassShoppingListAddItem", "HassListAddItem")
+        if adding:
+            self.link.call("todo", "add_item", [lists[0].entity_id], {"item": item})
+        else:
+            self.link.call("todo", "update_item", [lists[0].entity_id], {"item": item, "status": "completed"})
+        key = "item_added" if adding else "item_completed"
+        response = render(m.name, key, "Done", slots=m.slots)
+        return done(m.name, m.slots, f"{'added to' if adding else 'checked off'} {lists[0].name}", response)
+
     def weather(self, m: IntentMatch) -> ActionResult:
         found = [e for e in self.view.entities if e.domain == "weather"]
         if m.slots.get("name"):
@@ -216,7 +241,11 @@ def _state_text(entity: Entity) -> str:
     return f"{entity.state} {unit}" if unit else entity.state
 
 
-_HANDLERS: dict[str, Callable[[HassSkill, IntentMatch], ActionResult]] = {
+_HANDLERS: dict[str, Callable[[HassSkill, IntentMatch], ActionResult | None]] = {
+    "HassShoppingListAddItem": HassSkill.todo,
+    "HassShoppingListCompleteItem": HassSkill.todo,
+    "HassListAddItem": HassSkill.todo,
+    "HassListCompleteItem": HassSkill.todo,
     "HassTurnOn": HassSkill.turn,
     "HassTurnOff": HassSkill.turn,
     "HassLightSet": HassSkill.light_set,
