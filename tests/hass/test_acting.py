@@ -140,3 +140,24 @@ def test_the_shopping_list_is_home_assistants_todo(connected: Home, home_assista
     assert do(connected, "check off oat milk from my shopping list") == "Checked off oat milk"
     items = home_assistant.command({"type": "todo/item/list", "entity_id": "todo.shopping_list"})["items"]
     assert any(i["summary"] == "oat milk" and i["status"] == "completed" for i in items)
+
+
+def test_unlocking_needs_an_adults_personal_device_and_a_spoken_yes(connected: Home, home_assistant: hass.HomeAssistant) -> None:
+    ha, home = home_assistant, connected
+    ha.call("lock", "lock", entity_id="lock.front_door")
+    assert ha.wait_state("lock.front_door", lambda s: s["state"] == "locked")["state"] == "locked"
+    phone, _ = home.add_device("owner's phone", personal=home.owner)
+    shared = root.ask(home.vault, home.owner, home.device.id, say("Please unlock the front door."))
+    assert str(shared.response) == "For safety, I only unlock doors for an adult, from their own personal device.", str(shared.transcript)
+    asked = root.ask(home.vault, home.member(home.owner.id), phone.id, say("Please unlock the front door."))
+    assert str(asked.response) == "Do you want me to unlock the front door? Say yes to confirm."
+    assert ha.state("lock.front_door")["state"] == "locked"  # nothing yet
+    elsewhere = root.ask(home.vault, home.member(home.owner.id), home.device.id, say("Yes."))
+    assert str(elsewhere.response).startswith("From a shared device")  # a "yes" counts only where it was asked
+    assert ha.state("lock.front_door")["state"] == "locked"
+    root.ask(home.vault, home.member(home.owner.id), phone.id, say("Please unlock the front door."))
+    confirmed = root.ask(home.vault, home.member(home.owner.id), phone.id, say("Yes."))
+    assert str(confirmed.response) == "Unlocking the front door"
+    assert confirmed.action is not None and confirmed.action["recipient"] == "home-assistant"
+    assert ha.wait_state("lock.front_door", lambda s: s["state"] == "unlocked")["state"] == "unlocked"
+    ha.call("lock", "lock", entity_id="lock.front_door")

@@ -22,7 +22,7 @@ from echoless.pipeline.prompt import recognition_prompt
 from echoless.pipeline.recognise import Recogniser, Transcript, get_recogniser
 from echoless.pipeline import hass_home
 from echoless.pipeline.hass_client import CommandFailed, HomeUnreachable
-from echoless.pipeline.skills import act, is_privacy_intent, privacy
+from echoless.pipeline.skills import act, is_privacy_intent, privacy, unlock
 from echoless.pipeline.skills.hass import HassSkill
 from echoless.pipeline.skills.result import ActionResult
 from echoless.pipeline.speak import synthesise
@@ -31,7 +31,7 @@ from echoless.pipeline.understand import IntentMatch, get_understander
 from echoless.settings import Settings
 from echoless.terms import Source
 from echoless.sharing import invoke as sharing_invoke, skills as sharing
-from echoless.vault import interactions
+from echoless.vault import accounts, interactions
 from echoless.pipeline import homes
 from echoless.vault.instance import Vault
 from echoless.vault.models import Device, Member
@@ -181,7 +181,8 @@ def _run(
             if skill is not None:
                 match = IntentMatch(name=skill.intent_name, slots=dict(skill.slots), response=skill.intent)
             publish(ev.INTENT_END, intent=match.name if match else None, slots=match.slots if match else {})
-            connected = HassSkill(link, view, here) if link is not None and view is not None else None
+            connected = HassSkill(link, view, here, _unlock_asker(vault, member, device_id, now)) \
+                if link is not None and view is not None else None
             outcome = _act(vault, member, device_id, match, home, now, connected) if skill is None else None
         if skill is not None:  # outside the household's lock: a slow skill holds nothing up
             outcome = _ask_skill(vault, member, skill, heard.text)
@@ -232,6 +233,14 @@ def _run(
 
 def _succeeded(match: IntentMatch | None, outcome: Outcome) -> bool:
     return match is not None and (outcome.action or {}).get("success", True) is not False
+
+
+def _unlock_asker(vault: Vault, member: Member, device_id: str | None, now: datetime) -> Callable[..., ActionResult]:
+    """Unlocking asks for a spoken "yes" on the member's personal device (skills/unlock.py)."""
+    def ask(entities: list[Any], slots: dict[str, Any]) -> ActionResult:
+        return unlock.ask(vault, accounts.get_member(vault, member.id), device_id, entities, slots, now=now,
+                          pending_key=privacy.PENDING, window_seconds=privacy.CONFIRM_WINDOW.total_seconds())
+    return ask
 
 
 def device_area(vault: Vault, device_id: str | None) -> str | None:

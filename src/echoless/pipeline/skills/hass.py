@@ -67,8 +67,10 @@ def _summary(entities: list[Entity]) -> str:
 class HassSkill:
     """One request against one household's Home Assistant."""
 
-    def __init__(self, link: Link, view: View, here: str | None) -> None:
+    def __init__(self, link: Link, view: View, here: str | None,
+                 ask_unlock: Callable[[list[Entity], dict[str, Any]], ActionResult] | None = None) -> None:
         self.link, self.view, self.here = link, view, here
+        self.ask_unlock = ask_unlock  # None: unlocking is refused (no member and device to check)
 
     def act(self, match: IntentMatch) -> ActionResult | None:
         """The result, or None when the intent is not one the connected home handles (timers, the clock…)."""
@@ -81,7 +83,10 @@ class HassSkill:
             return failed(m.name, m.slots, "device not found", error)
         on = m.name == "HassTurnOn"
         if not on and any(e.domain == "lock" for e in entities):
-            return failed(m.name, m.slots, "unlock refused", NO_UNLOCK)
+            locks = [e for e in entities if e.domain == "lock"]
+            if self.ask_unlock is None or len(locks) != len(entities):
+                return failed(m.name, m.slots, "unlock refused", NO_UNLOCK)
+            return self.ask_unlock(locks, m.slots)
         for domain in sorted({e.domain for e in entities}):
             ids = [e.entity_id for e in entities if e.domain == domain]
             if domain == "cover":

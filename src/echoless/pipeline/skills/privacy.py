@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from echoless.derived import vocabulary
 from echoless.pipeline.outcome import Outcome
+from echoless.pipeline.skills import unlock
 from echoless.pipeline.understand import IntentMatch
 from echoless.privacy import deletion, preferences
 from echoless.vault import audit
@@ -120,6 +121,9 @@ def _confirm(vault: Vault, member: Member, reach: Reach, now: datetime) -> Outco
     expired = not pending or pending.get("until", 0) < now.timestamp()
     if expired or pending.get("device") != reach.device_id:  # confirmed where it was asked, nowhere else
         return _quiet("There is nothing to confirm.")
+    if pending.get("action") == unlock.ACTION:  # a door of the connected home (skills/unlock.py)
+        response, action = unlock.confirm(vault, member, pending)
+        return Outcome(response=response, action=action)
     job = deletion.delete_all(vault, member)
     _voice_deletion(vault, job.id)
     return _quiet("Done. Everything you have said to me is deleted.")
