@@ -2,14 +2,14 @@
 key), and the area a device stands in ("lights on in here")
 
 Revision ID: 0015
-Revises: 0016
+Revises: 0014
 """
 from alembic import op
 import sqlalchemy as sa
 import echoless.vault.db
 
 revision = "0015"
-down_revision = "0016"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
