@@ -46,6 +46,7 @@ class Interaction(Strict):
     id: str
     created_at: str = Time
     device: DeviceRef | None = Field(description="The device that heard it (none for an import).")
+    source: Source = Field(description="How the request reached echoless: spoken, typed, wyoming or imported.")
     transcript: str | None
     response: str | None
     action: dict[str, Any] | None
