@@ -52,7 +52,6 @@ class Interaction(Strict):
     action: dict[str, Any] | None
     audio: AudioRef | None = Field(description="The recording, when it is kept.")
     expires: dict[str, str | None] = Field(description="When each part (audio, text, action) expires; null: kept.")
-    source: Source = Field(description="How the request came: spoken, typed, through Wyoming, or imported.")
 
 
 class InteractionPage(Strict):
