@@ -4,7 +4,7 @@ generated Zipf vocabulary (a few words are in most items, most words in a few), 
 search tokens in epochs of `search.EPOCH_ITEMS` under their own keys — and a mix of queries timed
 through the product's `search.search` (a page of 50, results decrypted).
 
-    python -m bench.search_scale --items 100000 --queries 200     # prints p50/p95 per query kind
+    python -m bench.search_scale --items 100000 --queries 200 --deletes 30   # p50/p95 per query kind, then deletions
 """
 
 from __future__ import annotations
@@ -110,24 +110,43 @@ def time_queries(  # type: ignore[no-untyped-def]
     return timed
 
 
+def _time_deletes(home, member, ids: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
+    """Single-item deletions, each rebuilding its epoch (the purge after each untimed): wall and CPU time."""
+    from echoless.privacy import deletion
+
+    wall, cpu = [], []
+    member = home.member(member.id)
+    for item_id in ids:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        job = deletion.delete_items(home.vault, member, [item_id])
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
+        deletion.purge(home.vault, job.id)
+    print(f"delete one: wall p50 {quantile(wall, 0.5):.1f} / p99 {quantile(wall, 0.99):.1f} ms; "
+          f"CPU p50 {quantile(cpu, 0.5):.1f} / p99 {quantile(cpu, 0.99):.1f} ms; n={len(ids)}")
+
+
 def main() -> None:
     from bench.homes import make_home
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=20000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--deletes", type=int, default=0, help="then this many single-item deletions (epoch rebuilds)")
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
     home = make_home(args.backend, "search")
     try:
         member = home.add_members(1)[0]
         words = vocabulary()
-        done = load(home.vault, member, args.items, words, device_id=home.device.id)
+        done = load(home.vault, member, args.items, words, device_id=home.device.id, keep_ids=bool(args.deletes))
         generate.settle(home.vault)
         print(f"{done.count:,} interactions in {done.seconds:.1f}s ({done.rate:,.0f}/s)")
         timed = time_queries(home.vault, member, queries(words, args.queries))
         print(f"all: p50 {quantile(timed.ms, 0.5):.1f} ms, p95 {quantile(timed.ms, 0.95):.1f} ms, n={len(timed.ms)}")
         print(timed.summary())
+        if args.deletes:
+            _time_deletes(home, member, random.Random(1).sample(done.ids, args.deletes))
     finally:
         home.close()
 
