@@ -429,16 +429,26 @@ def _bits(bitmap: int) -> list[int]:
 
 
 def _slot_items(session: Session, pairs: list[tuple[str, int]]) -> list[tuple[datetime, str]]:
-    """(time, item) of each (epoch, slot), in one statement (a VALUES list joined to the slots' key)."""
-    if not pairs:
-        return []
-    values = ", ".join(f"(:e{n}, :s{n})" for n in range(len(pairs)))
-    statement = text(
-        f"WITH w(e, s) AS (VALUES {values}) SELECT t.created_at, t.item_id FROM w "
-        "JOIN search_slots t ON t.epoch_id = w.e AND t.slot = w.s"
-    ).columns(created_at=UTCDateTime(), item_id=String())
-    params = {name: value for n, (epoch_id, slot) in enumerate(pairs) for name, value in ((f"e{n}", epoch_id), (f"s{n}", slot))}
-    return [(row[0], row[1]) for row in session.execute(statement, params)]
+    """(time, item) of each (epoch, slot). An epoch with many wanted slots is read whole (one range of the
+    slots' key); the scattered others as a VALUES list joined to the key, so no statement binds hundreds
+    of values."""
+    wanted: dict[str, set[int]] = {}
+    for epoch_id, slot in pairs:
+        wanted.setdefault(epoch_id, set()).add(slot)
+    dense = [epoch_id for epoch_id, slots in wanted.items() if len(slots) * 4 > EPOCH_ITEMS]
+    found = [(at, item_id) for epoch_id, slot, at, item_id in session.execute(
+        select(SearchSlot.epoch_id, SearchSlot.slot, SearchSlot.created_at, SearchSlot.item_id).where(SearchSlot.epoch_id.in_(dense))
+    ) if slot in wanted[epoch_id]] if dense else []
+    sparse = [(epoch_id, slot) for epoch_id, slot in pairs if epoch_id not in dense]
+    if sparse:
+        values = ", ".join(f"(:e{n}, :s{n})" for n in range(len(sparse)))
+        statement = text(
+            f"WITH w(e, s) AS (VALUES {values}) SELECT t.created_at, t.item_id FROM w "
+            "JOIN search_slots t ON t.epoch_id = w.e AND t.slot = w.s"
+        ).columns(created_at=UTCDateTime(), item_id=String())
+        params = {name: value for n, (epoch_id, slot) in enumerate(sparse) for name, value in ((f"e{n}", epoch_id), (f"s{n}", slot))}
+        found += [(row[0], row[1]) for row in session.execute(statement, params)]
+    return found
 
 
 def tokens_of(keys: list[bytes], word: str) -> list[bytes]:
