@@ -38,8 +38,8 @@ def serving(home: Path, *, env: dict[str, str] | None = None, timeout: float = 6
             except httpx.HTTPError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"the server did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+                proc.terminate()  # else reading its stderr would wait for a server that is still starting
+                raise RuntimeError(f"the server did not start: {proc.communicate(timeout=10)[1].decode()}")
             time.sleep(0.2)
         yield base
     finally:

@@ -5,10 +5,6 @@ Screenshots of the main pages go to test-artifacts/screenshots/ (git-ignored).""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +12,7 @@ import httpx
 import pytest
 
 from homes import KEEP_EVERYTHING, REPO, make_settings, open_home, set_retention
+from live import serving
 from speech_synth import synthesise_wav
 from echoless.pipeline.home import demo_home
 from echoless.vault import accounts
@@ -33,12 +30,6 @@ try:
     from playwright.sync_api import Page, expect, sync_playwright
 except ImportError:  # pragma: no cover - depends on the environment
     sync_playwright = None  # type: ignore[assignment]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -62,34 +53,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     homes.save(home.vault, home.owner.household_id, demo_home())
     device_token = home.device_token
     home.vault.close()
-    port = _free_port()
-    env = {**os.environ, "ECHOLESS_HOME": str(settings.home), "ECHOLESS_LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-m", "echoless.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # a loaded machine starts it slowly
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.terminate()  # else reading its stderr would wait for a server that is still starting
-                raise RuntimeError(f"the server did not start: {proc.communicate(timeout=10)[1].decode()}")
-            time.sleep(0.2)
+    with serving(settings.home, timeout=120) as base:  # a loaded machine starts it slowly
         for phrase in ("turn off the kitchen light", "turn on the living room lamp", "what time is it"):
             reply = httpx.post(f"{base}/v1/interactions", headers={"Authorization": f"Bearer {device_token}"},
                                files={"audio": ("request.wav", synthesise_wav(phrase), "audio/wav")}, data={"member": "owner"}, timeout=60)
             assert reply.status_code == 201, reply.text
         yield {"base": base}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
